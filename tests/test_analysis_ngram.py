@@ -69,6 +69,17 @@ def test_user_errors():
         NGramModel(2, alpha=-1)
     with pytest.raises(CharlabError, match="at least"):
         NGramModel(5).fit("abc")
+    with pytest.raises(CharlabError, match="temperature"):
+        NGramModel(2).fit("abab").sample(5, temperature=-1)
+
+
+def test_accepts_a_charlab_vocab_and_shares_its_ids():
+    text = pytest.importorskip("charlab.text")  # the core's vocabulary (written by another module owner)
+
+    vocab = text.Vocab.from_text("abc\n")
+    m = NGramModel(2, vocab=vocab).fit("abab")
+    assert m.vocab == list(vocab.chars)
+    assert m.encode("cab\n").tolist() == vocab.encode("cab\n").tolist()
 
 
 def test_fits_a_megabyte_in_seconds():

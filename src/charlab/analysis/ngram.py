@@ -37,8 +37,9 @@ def _codepoints(text: str) -> np.ndarray:
 class NGramModel:
     """Character n-gram model of a given `order` (context of order-1 characters) with add-`alpha` smoothing.
 
-    The vocabulary is `vocab` when given (pass the RNN's vocabulary so both models score the same symbols),
-    otherwise the characters of the text passed to `fit`.
+    The vocabulary is `vocab` when given (pass the RNN's vocabulary, a `charlab.text.Vocab` or any iterable
+    of characters, so both models score the same symbols with the same sorted ids), otherwise the characters
+    of the text passed to `fit`.
     """
 
     def __init__(self, order: int, alpha: float = 1.0, vocab: Iterable[str] | None = None):
@@ -48,7 +49,8 @@ class NGramModel:
             raise CharlabError(f"smoothing alpha must be >= 0, got {alpha}")
         self.order = order
         self.alpha = float(alpha)
-        self.vocab: list[str] | None = sorted(set(vocab)) if vocab is not None else None
+        chars = getattr(vocab, "chars", vocab)  # a charlab Vocab keeps its characters in .chars
+        self.vocab: list[str] | None = sorted(set(chars)) if chars is not None else None
         self._tables: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
         self._train_ids: np.ndarray | None = None
 
@@ -162,6 +164,8 @@ class NGramModel:
         alpha = 0 the model backs off to the longest suffix of the context that was seen (ultimately unigram
         counts), as Goldberg's generator effectively does.
         """
+        if temperature < 0:
+            raise CharlabError(f"temperature must be >= 0 (0 means argmax), got {temperature}")
         V = self.vocab_size
         ids = self.encode(context[len(context) - (self.order - 1):] if self.order > 1 else "")
         for k in range(len(ids) + 1, 0, -1):  # order k uses the last k-1 characters
