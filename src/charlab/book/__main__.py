@@ -1,0 +1,101 @@
+"""Command line: `python -m charlab.book {execute,check-stale,check-toc}`.
+
+  execute [NB...] --scale cpu [--output-dir DIR] [--timeout S]
+      Execute notebooks (default: notebooks/*.ipynb) in place, or into DIR (CI: leave committed ones alone).
+  check-stale [NB...]
+      Exit 1 naming each notebook whose code cells differ from the code that produced its outputs.
+  check-toc
+      Exit 1 naming each _toc.yml entry that has no file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+
+from charlab.book.execute import SCALES, NotebookFailed, execute_notebook
+from charlab.book.stamp import format_duration, stale_reason
+from charlab.book.toc import check_toc
+from charlab.errors import CharlabError
+
+REPO = Path(__file__).resolve().parents[3]  # src/charlab/book/__main__.py -> repository root
+
+
+def _notebooks(given: list[str]) -> list[Path]:
+    paths = [Path(p) for p in given] or sorted(Path("notebooks").glob("*.ipynb"))
+    if not paths:
+        raise CharlabError("no notebooks given and none in ./notebooks: name them or run from the repo root")
+    for p in paths:
+        if not p.is_file():
+            raise CharlabError(f"no notebook at {p}")
+    return paths
+
+
+def cmd_execute(args: argparse.Namespace) -> int:
+    notebooks = _notebooks(args.notebooks)
+    if args.output_dir:
+        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+        if len({p.name for p in notebooks}) != len(notebooks):
+            raise CharlabError("two notebooks share a file name: use separate --output-dir folders")
+    failures = []
+    for path in notebooks:
+        output = Path(args.output_dir) / path.name if args.output_dir else path
+        print(f"{path}: executing at scale {args.scale} ...", end="", flush=True)
+        try:
+            wall, _ = execute_notebook(path, scale=args.scale, output=output, timeout=args.timeout, repo=REPO)
+        except NotebookFailed as e:
+            print(" FAILED", flush=True)
+            failures.append(e)
+            continue
+        print(f" done in {format_duration(wall)} -> {output}", flush=True)
+    for e in failures:
+        print(f"error: {e}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_check_stale(args: argparse.Namespace) -> int:
+    stale = 0
+    for path in _notebooks(args.notebooks):
+        reason = stale_reason(nbformat.read(path, as_version=4))
+        if reason:
+            stale += 1
+            print(f"stale: {path}: {reason}", file=sys.stderr)
+    if not stale:
+        print("ok: every notebook's outputs come from its current code")
+    return 1 if stale else 0
+
+
+def cmd_check_toc(args: argparse.Namespace) -> int:
+    files = check_toc(Path(args.book))
+    print(f"ok: all {len(files)} files of _toc.yml exist")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m charlab.book", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("execute", help="execute notebooks and stamp them")
+    ex.add_argument("notebooks", nargs="*", help="notebooks to execute (default: notebooks/*.ipynb)")
+    ex.add_argument("--scale", choices=SCALES, default="cpu", help="the preset every notebook runs at")
+    ex.add_argument("--output-dir", help="write executed copies here instead of executing in place")
+    ex.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run (default 3600)")
+    ex.set_defaults(run=cmd_execute)
+    st = sub.add_parser("check-stale", help="fail if a notebook's code changed since it was executed")
+    st.add_argument("notebooks", nargs="*", help="notebooks to check (default: notebooks/*.ipynb)")
+    st.set_defaults(run=cmd_check_stale)
+    toc = sub.add_parser("check-toc", help="fail if _toc.yml names a file that does not exist")
+    toc.add_argument("--book", default=".", help="the book's root folder (default: .)")
+    toc.set_defaults(run=cmd_check_toc)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except CharlabError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Execute chapter notebooks with nbclient and stamp them.
+
+Each notebook runs in a fresh kernel whose working directory is the notebook's own folder and whose
+environment has CHARLAB_SCALE set, which the notebook's `parameters` cell reads, so the code path is the same
+at every scale. Widget state is stored in the notebook, which is what lets the book render widgets without a
+kernel. A failed notebook is never written over its committed version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+from charlab.book.stamp import apply_stamp, make_stamp
+from charlab.errors import CharlabError
+
+SCALES = ("smoke", "cpu", "gpu", "blog")
+
+
+@dataclass
+class NotebookFailed(Exception):
+    """A notebook raised (or timed out) in one of its cells."""
+
+    path: Path
+    cell: int | None  # 1-based position among all cells, as a reader counts them in Jupyter
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"cell {self.cell}" if self.cell is not None else "kernel"
+        return f"{self.path}: {where}: {self.reason}"
+
+
+@contextlib.contextmanager
+def _env(**values: str) -> Iterator[None]:
+    """Set environment variables for the kernel about to start (it inherits ours), then restore them."""
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _failed_cell(nb: nbformat.NotebookNode) -> int | None:
+    """1-based index of the first cell with an error output (what nbclient stopped on)."""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i + 1
+    return None
+
+
+def execute_notebook(
+    path: Path, *, scale: str, output: Path, timeout: int | None, repo: Path
+) -> tuple[float, dict]:
+    """Execute `path` at `scale`, stamp it and write it to `output`; returns (wall seconds, stamp).
+
+    On failure raises NotebookFailed; the partly executed notebook is written to `output` only when `output`
+    is not the source itself (so a CI copy keeps the traceback and the committed notebook stays intact).
+    """
+    if scale not in SCALES:
+        raise CharlabError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
+    path = Path(path)
+    if not path.is_file():
+        raise CharlabError(f"no notebook at {path}")
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # nbclient only writes widget state when there is some: drop stale state
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+        store_widget_state=True,
+        record_timing=False,  # per-cell timestamps would make every re-execution a noisy diff
+    )
+    start = time.monotonic()
+    try:
+        with _env(CHARLAB_SCALE=scale):
+            client.execute()
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        if Path(output).resolve() != path.resolve():
+            nbformat.write(nb, output)
+        if isinstance(e, CellExecutionError):
+            reason = f"{e.ename}: {e.evalue}"
+        else:
+            reason = str(e).strip().splitlines()[0]
+        raise NotebookFailed(path, _failed_cell(nb), reason) from None
+    wall = time.monotonic() - start
+    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo)
+    apply_stamp(nb, stamp)
+    nbformat.validate(nb)
+    nbformat.write(nb, output)
+    return wall, stamp

@@ -1,0 +1,163 @@
+"""The provenance stamp: what produced a notebook's outputs, shown at the top of its page.
+
+The stamp lives twice in the notebook: as JSON in `metadata.charlab.stamp` (for tools: `check-stale` compares
+its `code_sha256`) and as a markdown cell tagged `charlab-stamp` right after the title cell (for readers, in
+Jupyter, on Colab and in the book). Re-executing replaces both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+import nbformat
+
+import charlab
+from charlab.errors import CharlabError
+
+STAMP_TAG = "charlab-stamp"
+
+
+def code_sha256(nb: nbformat.NotebookNode) -> str:
+    """sha256 over the sources of all code cells, in order (outputs, metadata and markdown do not count)."""
+    sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
+
+
+def cpu_name() -> str:
+    """The CPU model as the OS reports it, e.g. 'Intel(R) Xeon(R) CPU @ 2.20GHz'."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def gpu_name() -> str | None:
+    """The CUDA device name if this machine has one visible to torch, else None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+def git_state(repo: Path) -> tuple[str | None, bool]:
+    """(commit, dirty) of the checkout charlab runs from; (None, False) outside a git checkout.
+
+    'dirty' means uncommitted changes to the library (src/, pyproject.toml): the notebook's own code is
+    covered by `code_sha256`, and a notebook being edited is always uncommitted when it is executed.
+    """
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--", "src", "pyproject.toml"))
+    except (OSError, subprocess.CalledProcessError):
+        return None, False
+    return commit, dirty
+
+
+def dataset_hashes(names: list[str]) -> dict[str, str]:
+    """sha256 of each dataset file the notebook declares in `metadata.charlab.datasets`."""
+    if not names:
+        return {}
+    from charlab import datasets  # only chapters that read data need it
+
+    hashes = {}
+    for name in names:
+        path = Path(datasets.dataset_path(name))
+        if not path.is_file():
+            raise CharlabError(
+                f"dataset {name!r} is not at {path}: fetch it with `python -m charlab.datasets {name}`"
+            )
+        hashes[name] = datasets.sha256_file(path)
+    return hashes
+
+
+def make_stamp(nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: str, repo: Path) -> dict:
+    """The stamp's data for an executed notebook (JSON-serialisable)."""
+    commit, dirty = git_state(repo)
+    declared = nb.metadata.get("charlab", {}).get("datasets", [])
+    return {
+        "scale": scale,
+        "cpu": cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "gpu": gpu_name(),
+        "wall_s": round(wall_s, 1),
+        "date_utc": date,
+        "charlab_version": charlab.__version__,
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "datasets": dataset_hashes(list(declared)),
+        "python": platform.python_version(),
+        "code_sha256": code_sha256(nb),
+    }
+
+
+def format_duration(seconds: float) -> str:
+    """'7 min 12 s', '42 s', '1 h 03 min'."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def stamp_markdown(stamp: dict) -> str:
+    """The reader-facing stamp: plain Markdown, so Jupyter, Colab and the book all render it."""
+    device = f"{stamp['cpu']} ({stamp['cpu_count']} cores)"
+    if stamp.get("gpu"):
+        device += f", GPU {stamp['gpu']}"
+    commit = stamp.get("git_commit")
+    code = f"charlab {stamp['charlab_version']}"
+    if commit:
+        code += f", commit `{commit[:12]}`"
+        if stamp.get("git_dirty"):
+            code += " + uncommitted changes"
+    lines = [
+        f"> **Run stamp.** The outputs on this page were produced by "
+        f"`python -m charlab.book execute --scale {stamp['scale']}`.",
+        ">",
+        f"> - **Scale:** `{stamp['scale']}`",
+        f"> - **Device:** {device}",
+        f"> - **Wall time:** {format_duration(stamp['wall_s'])}",
+        f"> - **Date:** {stamp['date_utc']}",
+        f"> - **Code:** {code}",
+    ]
+    if stamp["datasets"]:
+        data = "; ".join(f"`{name}` sha256 `{digest}`" for name, digest in stamp["datasets"].items())
+        lines.append(f"> - **Data:** {data}")
+    else:
+        lines.append("> - **Data:** none")
+    return "\n".join(lines)
+
+
+def apply_stamp(nb: nbformat.NotebookNode, stamp: dict) -> None:
+    """Store the stamp in metadata and as the tagged cell after the title (replacing an earlier one)."""
+    nb.metadata.setdefault("charlab", {})["stamp"] = stamp
+    nb.cells = [c for c in nb.cells if STAMP_TAG not in c.get("metadata", {}).get("tags", [])]
+    cell = nbformat.v4.new_markdown_cell(stamp_markdown(stamp), metadata={"tags": [STAMP_TAG]})
+    if "id" in cell:  # nbformat >= 4.5 cells have ids: a fixed one keeps re-execution diffs small
+        cell["id"] = STAMP_TAG
+    title_at = 0 if nb.cells and nb.cells[0].cell_type == "markdown" else -1
+    nb.cells.insert(title_at + 1, cell)
+
+
+def stale_reason(nb: nbformat.NotebookNode) -> str | None:
+    """Why this notebook's outputs cannot be trusted to come from its code, or None when they can."""
+    stamp = nb.metadata.get("charlab", {}).get("stamp")
+    if not stamp:
+        return "has no run stamp (execute it with `python -m charlab.book execute`)"
+    if stamp.get("code_sha256") != code_sha256(nb):
+        return "code cells changed since it was executed (re-execute it)"
+    return None

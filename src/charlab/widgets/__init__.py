@@ -1,0 +1,16 @@
+"""Interactive figures for the book that keep working in the static HTML.
+
+Each widget is an anywidget whose data (samples, measures, loss curve) is embedded in its model state, and
+whose front end (plain JavaScript, no external libraries) switches between precomputed views. So when the book
+is built from executed notebooks, the slider still works in the browser with no kernel and no network; in a
+live kernel the same widget can also compute on demand.
+
+DOM contract (relied on by tests/browser/): every widget renders a root element with
+`data-charlab-widget="<kind>"` (``temperature`` or ``evolution``) that contains one ``input[type=range]`` and
+one ``.charlab-sample`` element whose text changes when the slider moves.
+"""
+
+from charlab.widgets.evolution import EvolutionWidget
+from charlab.widgets.temperature import TemperatureWidget
+
+__all__ = ["EvolutionWidget", "TemperatureWidget"]

@@ -1,0 +1,47 @@
+// Evolution widget: a slider over training iterations shows that iteration's sample, a marker on the loss
+// curve, and the sample's measures.
+// DOM contract (tests/browser): root [data-charlab-widget="evolution"], input[type=range], .charlab-sample.
+
+export default {
+  render({ model, el }) {
+    const iterations = model.get("iterations");
+    const samples = model.get("samples");
+    const measures = model.get("measures");
+    const losses = model.get("losses");
+
+    const slider = h("input", {
+      type: "range", min: 0, max: iterations.length - 1, step: 1, value: model.get("index"),
+      class: "charlab-slider", "aria-label": "training iteration",
+    });
+    const value = h("span", { class: "charlab-value" });
+    const sample = h("pre", { class: "charlab-sample" });
+    const loss = lineChart(losses, { width: 340, height: 130, title: "training loss", klass: "charlab-loss" });
+    const panel = measuresPanel(measures, iterations, "iteration");
+
+    const root = h("div", { class: "charlab-widget", "data-charlab-widget": "evolution" }, [
+      h("div", { class: "charlab-controls" }, [h("label", {}, ["iteration ", slider]), value]),
+      h("div", { class: "charlab-body" }, [
+        h("div", { class: "charlab-main" }, [sample]),
+        h("div", { class: "charlab-side" }, [loss.node, panel.node]),
+      ]),
+    ]);
+    el.append(root);
+
+    function show(i) {
+      slider.value = i;
+      value.textContent = `iteration ${iterations[i]}`;
+      sample.textContent = samples[i];
+      loss.mark(iterations[i]);
+      panel.show(i);
+    }
+    show(model.get("index"));
+    slider.addEventListener("input", () => {
+      const i = Number(slider.value);
+      show(i);
+      syncIndex(model, i);
+    });
+    const onIndex = () => show(model.get("index"));
+    model.on("change:index", onIndex);
+    return () => model.off("change:index", onIndex);
+  },
+};

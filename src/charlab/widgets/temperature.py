@@ -1,0 +1,110 @@
+"""A slider over sampling temperature: the post's "low T is conservative, high T makes mistakes", browsable.
+
+The samples and their measures (diversity, mistakes, ...) are computed when the notebook executes and embedded
+in the widget, so the static book can switch between them with no kernel. Given a `sampler`, a live kernel
+additionally offers "sample now" with a prime text; the front end only shows that button after the kernel has
+answered a ping, so the static page never offers a button that cannot work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import anywidget
+import traitlets as t
+
+from charlab.errors import CharlabError
+from charlab.widgets import _assets
+
+Sampler = Callable[[float, str], str]
+
+
+class TemperatureWidget(anywidget.AnyWidget):
+    """Slider over temperatures showing the sample at each one, with its measures beside it.
+
+    samples:  {temperature: sampled text}
+    measures: {measure name: {temperature: value}}; every measure must cover exactly the sampled temperatures
+              (a value may be None/NaN when undefined).
+    sampler:  optional `(temperature, prime) -> text`, used on demand in a live kernel.
+    """
+
+    _esm = _assets.esm("temperature")
+    _css = _assets.css()
+
+    temperatures = t.List(t.Float()).tag(sync=True)
+    samples = t.List(t.Unicode()).tag(sync=True)
+    # {name: [value per temperature, aligned with `temperatures`]}; None where a value is undefined.
+    measures = t.Dict().tag(sync=True)
+    index = t.Int(0).tag(sync=True)
+    live = t.Bool(False).tag(sync=True)
+    prime = t.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        samples: Mapping[float, str],
+        measures: Mapping[str, Mapping[float, float | None]] | None = None,
+        sampler: Sampler | None = None,
+        prime: str = "",
+        **kwargs: object,
+    ) -> None:
+        temps, texts, table = _validate(samples, measures)
+        if sampler is not None and not callable(sampler):
+            raise CharlabError(f"sampler must be a callable (temperature, prime) -> str, got {sampler!r}")
+        self._sampler = sampler
+        start = min(range(len(temps)), key=lambda i: abs(temps[i] - 1.0))  # open at T=1, the model's own odds
+        super().__init__(
+            temperatures=temps, samples=texts, measures=table, index=start, live=sampler is not None,
+            prime=prime, **kwargs,
+        )
+        self.on_msg(self._on_front_end_msg)
+
+    @property
+    def temperature(self) -> float:
+        """The temperature the slider currently shows."""
+        return self.temperatures[self.index]
+
+    def _on_front_end_msg(self, _widget: object, content: dict, _buffers: object) -> None:
+        """Answer the front end: 'ping' proves a kernel is there; 'sample' runs the sampler."""
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            self.send({"type": "pong", "live": self._sampler is not None})
+        elif kind == "sample" and self._sampler is not None:
+            reply: dict[str, object] = {"type": "sample", "id": content.get("id")}
+            try:
+                temperature = float(content["temperature"])
+                reply["text"] = str(self._sampler(temperature, str(content.get("prime", ""))))
+                reply["temperature"] = temperature
+            except Exception as e:  # shown in the widget: a live demo must not die on one bad prime
+                reply["error"] = f"{type(e).__name__}: {e}"
+            self.send(reply)
+
+
+def _validate(
+    samples: Mapping[float, str], measures: Mapping[str, Mapping[float, float | None]] | None
+) -> tuple[list[float], list[str], dict[str, list[float | None]]]:
+    """Sort by temperature and align every measure with the samples, or raise CharlabError."""
+    if not isinstance(samples, Mapping) or not samples:
+        raise CharlabError("TemperatureWidget needs at least one sample: pass {temperature: text, ...}")
+    temps = sorted(_assets.finite(k, "a sample's temperature") for k in samples)
+    if temps[0] < 0:
+        raise CharlabError(f"temperatures must be >= 0, got {temps[0]}")
+    by_temp = {float(k): v for k, v in samples.items()}
+    texts = []
+    for temp in temps:
+        if not isinstance(by_temp[temp], str):
+            raise CharlabError(f"the sample at T={temp} must be a str, got {type(by_temp[temp]).__name__}")
+        texts.append(by_temp[temp])
+    table: dict[str, list[float | None]] = {}
+    for name, values in (measures or {}).items():
+        if not isinstance(values, Mapping):
+            raise CharlabError(f"measure {name!r} must map temperature -> value, got {type(values).__name__}")
+        got = {_assets.finite(k, f"a temperature of measure {name!r}"): v for k, v in values.items()}
+        if set(got) != set(temps):
+            missing = sorted(set(temps) - set(got))
+            extra = sorted(set(got) - set(temps))
+            raise CharlabError(
+                f"measure {name!r} must have a value for exactly the sampled temperatures"
+                f" (missing {missing}, extra {extra})"
+            )
+        table[str(name)] = [_assets.measure_value(got[tp], f"measure {name!r} at T={tp}") for tp in temps]
+    return temps, texts, table

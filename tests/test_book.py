@@ -1,0 +1,188 @@
+"""The book machinery: stamping, stale-output detection, the TOC check, and real nbclient execution of tiny
+notebooks (a kernel start costs ~1-2 s, so only two notebooks are executed)."""
+
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from charlab.book import stamp as stamp_mod
+from charlab.book.__main__ import main
+from charlab.book.execute import NotebookFailed, execute_notebook
+from charlab.book.stamp import (
+    STAMP_TAG,
+    apply_stamp,
+    code_sha256,
+    format_duration,
+    stale_reason,
+    stamp_markdown,
+)
+from charlab.book.toc import check_toc, toc_entries
+from charlab.errors import CharlabError
+
+REPO = Path(__file__).resolve().parents[1]
+v4 = nbformat.v4
+
+
+def notebook(*code: str, datasets=()) -> nbformat.NotebookNode:
+    nb = v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["charlab"] = {"datasets": list(datasets)}
+    nb.cells = [v4.new_markdown_cell("# A chapter\n\nIntro.")] + [v4.new_code_cell(c) for c in code]
+    return nb
+
+
+def fake_stamp(nb, **over) -> dict:
+    data = {
+        "scale": "cpu", "cpu": "Test CPU", "cpu_count": 2, "gpu": None, "wall_s": 432.0,
+        "date_utc": "2025-01-01 00:00 UTC", "charlab_version": "0.1.0", "git_commit": "0123456789abcdef",
+        "git_dirty": False, "datasets": {"pg": "ab" * 32}, "python": "3.11", "code_sha256": code_sha256(nb),
+    }
+    return data | over
+
+
+def test_code_hash_covers_code_cells_only():
+    nb = notebook("x = 1", "print(x)")
+    before = code_sha256(nb)
+    nb.cells[0].source += "\nMore prose."
+    nb.cells[1].outputs = [v4.new_output("stream", text="1\n")]
+    assert code_sha256(nb) == before
+    nb.cells[2].source = "print(x + 1)"
+    assert code_sha256(nb) != before
+
+
+def test_stamp_goes_after_the_title_and_replaces_the_old_one():
+    nb = notebook("x = 1")
+    apply_stamp(nb, fake_stamp(nb, scale="smoke"))
+    apply_stamp(nb, fake_stamp(nb, scale="cpu"))
+    tagged = [c for c in nb.cells if STAMP_TAG in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and nb.cells[1] is tagged[0]
+    assert nb.cells[0].source.startswith("# A chapter")
+    assert "`cpu`" in tagged[0].source and "smoke" not in tagged[0].source
+    assert nb.metadata["charlab"]["stamp"]["scale"] == "cpu"
+    assert nb.metadata["charlab"]["datasets"] == []  # the declaration is kept
+    nbformat.validate(nb)
+
+
+def test_stamp_markdown_shows_the_provenance():
+    nb = notebook("x = 1")
+    text = stamp_markdown(fake_stamp(nb, gpu="NVIDIA H100", git_dirty=True))
+    expected_parts = [
+        "`cpu`", "Test CPU (2 cores), GPU NVIDIA H100", "7 min 12 s", "2025-01-01 00:00 UTC",
+        "charlab 0.1.0, commit `0123456789ab` + uncommitted changes", f"`pg` sha256 `{'ab' * 32}`",
+    ]
+    for expected in expected_parts:
+        assert expected in text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(0.4, "0 s"), (42, "42 s"), (432, "7 min 12 s"), (3780, "1 h 03 min")]
+)
+def test_format_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_stale_reason():
+    nb = notebook("x = 1")
+    assert "no run stamp" in stale_reason(nb)
+    apply_stamp(nb, fake_stamp(nb))
+    assert stale_reason(nb) is None
+    nb.cells[-1].source = "x = 2"
+    assert "code cells changed" in stale_reason(nb)
+
+
+def test_check_stale_cli_names_each_stale_notebook(tmp_path, capsys):
+    fresh, edited, unstamped = (tmp_path / f"{n}.ipynb" for n in ("fresh", "edited", "unstamped"))
+    nb = notebook("x = 1")
+    apply_stamp(nb, fake_stamp(nb))
+    nbformat.write(nb, fresh)
+    nb.cells[-1].source = "x = 2"
+    nbformat.write(nb, edited)
+    nbformat.write(notebook("x = 1"), unstamped)
+    assert main(["check-stale", str(fresh)]) == 0
+    assert main(["check-stale", str(fresh), str(edited), str(unstamped)]) == 1
+    err = capsys.readouterr().err
+    assert "edited.ipynb" in err and "unstamped.ipynb" in err and "fresh.ipynb" not in err
+
+
+def test_toc_lists_the_book_in_reading_order():
+    entries = toc_entries(REPO / "_toc.yml")
+    assert entries[0] == "book/intro"
+    assert entries.index("notebooks/01_rnns_from_scratch") < entries.index("notebooks/05_training_evolution")
+    assert {"book/run-it-yourself", "book/data", "book/references"} <= set(entries)
+
+
+def test_check_toc_names_missing_files(tmp_path):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n- file: ch1\n- file: ch2\n")
+    (tmp_path / "intro.md").write_text("# Intro\n")
+    (tmp_path / "ch1.ipynb").write_text("{}")
+    with pytest.raises(CharlabError, match="1 file.*: ch2 "):
+        check_toc(tmp_path)
+    (tmp_path / "ch2.md").write_text("# Two\n")
+    assert [p.name for p in check_toc(tmp_path)] == ["intro.md", "ch1.ipynb", "ch2.md"]
+
+
+@pytest.fixture
+def fake_datasets(monkeypatch, tmp_path):
+    """charlab.datasets stand-in: the executor only needs dataset_path and sha256_file."""
+    data = tmp_path / "data" / "tiny" / "input.txt"
+    data.parent.mkdir(parents=True)
+    data.write_text("hello\n")
+    module = types.SimpleNamespace(
+        dataset_path=lambda name: tmp_path / "data" / name / "input.txt",
+        sha256_file=lambda path: __import__("hashlib").sha256(Path(path).read_bytes()).hexdigest(),
+    )
+    monkeypatch.setitem(sys.modules, "charlab.datasets", module)
+    monkeypatch.setattr("charlab.datasets", module, raising=False)
+    return module
+
+
+def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fake_datasets):
+    src_dir = tmp_path / "notebooks"
+    src_dir.mkdir()
+    (src_dir / "local.txt").write_text("found via the notebook's folder")
+    source = src_dir / "ch.ipynb"
+    nb = notebook(
+        "import os\nSCALE = os.environ.get('CHARLAB_SCALE', 'cpu')\nprint(SCALE)",
+        "print(open('local.txt').read())",
+        "from charlab.widgets import TemperatureWidget\nTemperatureWidget({0.5: 'a', 1.0: 'b'})",
+        datasets=["tiny"],
+    )
+    nbformat.write(nb, source)
+    original = source.read_text()
+    out = tmp_path / "out" / "ch.ipynb"
+    out.parent.mkdir()
+    wall, stamp = execute_notebook(source, scale="smoke", output=out, timeout=60, repo=REPO)
+    assert source.read_text() == original
+    done = nbformat.read(out, as_version=4)
+    assert done.cells[2].outputs[0]["text"] == "smoke\n"
+    assert "found via the notebook's folder" in done.cells[3].outputs[0]["text"]
+    assert "application/vnd.jupyter.widget-state+json" in done.metadata["widgets"]  # what the book embeds
+    assert stamp["scale"] == "smoke" and stamp["wall_s"] == pytest.approx(wall, abs=0.1)
+    assert stamp["datasets"] == {"tiny": fake_datasets.sha256_file(fake_datasets.dataset_path("tiny"))}
+    assert done.metadata["charlab"]["stamp"] == stamp
+    assert stale_reason(done) is None
+
+
+def test_failing_notebook_names_the_cell_and_keeps_the_committed_copy(tmp_path):
+    source = tmp_path / "broken.ipynb"
+    nbformat.write(notebook("x = 1", "raise ValueError('the model diverged')"), source)
+    original = source.read_text()
+    with pytest.raises(NotebookFailed) as info:
+        execute_notebook(source, scale="smoke", output=source, timeout=60, repo=REPO)
+    assert info.value.cell == 3  # 1-based: title, x = 1, the raise
+    assert "ValueError: the model diverged" in str(info.value) and "broken.ipynb" in str(info.value)
+    assert source.read_text() == original
+
+
+def test_missing_dataset_is_a_clear_error(fake_datasets):
+    with pytest.raises(CharlabError, match="dataset 'absent' is not at .*python -m charlab.datasets absent"):
+        stamp_mod.dataset_hashes(["absent"])
+
+
+def test_execute_rejects_unknown_scale(tmp_path):
+    with pytest.raises(CharlabError, match="unknown scale 'huge'"):
+        execute_notebook(tmp_path / "x.ipynb", scale="huge", output=tmp_path / "y.ipynb", timeout=1,
+                         repo=REPO)
