@@ -1,0 +1,174 @@
+"""`charlab train | sample | eval | presets` — the command line.
+
+A user mistake (CharlabError) is one line on stderr and exit status 1, never a traceback; Ctrl-C exits 130 after
+training has saved its checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .config import TrainConfig
+from .errors import CharlabError
+
+
+def _resolve_data(arg: str, data_dir: str | None) -> Path:
+    if Path(arg).exists():  # a path wins over a dataset name; read_text explains what is wrong with it
+        return Path(arg)
+    from .datasets import resolve_data_arg
+
+    return resolve_data_arg(arg, Path(data_dir) if data_dir else None)
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig field (`--hidden-size 256`); only flags actually given become overrides."""
+    group = parser.add_argument_group("hyperparameters (override the preset)")
+    for f in fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        if isinstance(f.default, bool):
+            group.add_argument(flag, dest=f.name, action="store_true", default=argparse.SUPPRESS)
+        else:
+            group.add_argument(
+                flag,
+                dest=f.name,
+                type=type(f.default),
+                default=argparse.SUPPRESS,
+                metavar=type(f.default).__name__.upper(),
+            )
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .presets import get_preset
+    from .train import train
+
+    config_names = {f.name for f in fields(TrainConfig)}
+    overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k in config_names}
+    data = _resolve_data(args.data, args.data_dir)
+    if args.resume:
+        config = None
+    elif args.preset is None:
+        raise CharlabError("--preset is required to start a run (e.g. --preset cpu); see `charlab presets`")
+    else:
+        config = get_preset(args.preset)
+    result = train(data, config, args.out, resume=args.resume, progress=not args.quiet, overrides=overrides)
+    print(
+        f"done: {result.iters} iterations ({result.epoch:.2f} epochs), best val loss "
+        f"{result.best_val_loss:.4f} nats/char ({result.best_val_loss / math.log(2):.4f} bits/char); "
+        f"checkpoints in {result.run_dir}"
+    )
+    return 0
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    from .checkpoint import load_checkpoint
+    from .sampling import beam_search, sample
+    from .train import resolve_device
+
+    ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    if args.beam:
+        texts = [beam_search(ckpt.model, ckpt.vocab, args.length, args.beam, args.prime)]
+    else:
+        texts = sample(
+            ckpt.model, ckpt.vocab, args.length, args.temperature, args.prime, args.num, args.top_k, args.seed
+        )
+    for i, text in enumerate(texts):
+        if len(texts) > 1:
+            print(f"--- sample {i + 1} ---")
+        print(args.prime + text)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .batching import StreamBatcher
+    from .checkpoint import load_checkpoint
+    from .text import read_text
+    from .train import evaluate_loss, resolve_device
+
+    ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    text = read_text(args.file, encoding_errors=args.encoding_errors, byte_level=ckpt.vocab.byte_level)
+    if len(text) < 2:
+        raise CharlabError(f"{args.file}: needs at least 2 characters to measure a loss")
+    ids = ckpt.vocab.encode(text)
+    seq_len = min(100, len(ids) - 1)
+    loss = evaluate_loss(ckpt.model, StreamBatcher.for_eval(ids, 32, seq_len, name=str(args.file)))
+    print(
+        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(ids) - 1:,} predicted characters)"
+    )
+    return 0
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from .presets import get_preset, preset_names
+
+    for name in preset_names():
+        c = get_preset(name)
+        print(
+            f"{name:22s} {c.cell} {c.num_layers}x{c.hidden_size}  batch {c.batch_size}  seq {c.seq_len}  "
+            f"dropout {c.dropout}  {c.optimizer} lr {c.lr}  "
+            + (f"{c.max_iters} iters" if c.max_iters else f"{c.max_epochs:g} epochs")
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="charlab", description="Character-level RNN language models.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train a model on a text file or a dataset name")
+    p.add_argument("data", help="a text file, or a dataset name fetched by data_scripts/fetch.py")
+    p.add_argument("--preset", help="smoke | cpu | blog, or an experiment preset such as pg-blog")
+    p.add_argument("--out", required=True, help="run directory for checkpoints and metrics.jsonl")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
+    p.add_argument("--data-dir", help="where datasets live (default: ./data or $CHARLAB_DATA)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_config_flags(p)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("sample", help="generate text from a trained model")
+    p.add_argument("checkpoint", help="a run directory or a .safetensors checkpoint")
+    p.add_argument("--length", type=int, default=500)
+    p.add_argument("--temperature", type=float, default=1.0, help="0 = argmax; below 1 safer, above 1 wilder")
+    p.add_argument("--prime", default="", help="text that warms up the hidden state first")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--num", type=int, default=1, help="independent samples, generated as one batch")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--beam", type=int, default=0, help="beam width: most likely text instead of sampling")
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("eval", help="loss of a trained model on a text file (nats and bits per character)")
+    p.add_argument("checkpoint", help="a run directory or a .safetensors checkpoint")
+    p.add_argument("file")
+    p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"])
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("presets", help="list the training presets")
+    p.set_defaults(func=cmd_presets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .train import TrainingInterrupted
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except TrainingInterrupted as e:
+        print(f"charlab: {e}", file=sys.stderr)
+        return 130
+    except CharlabError as e:
+        print(f"charlab: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("charlab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Named training configurations at three scales.
+
+`smoke` runs in seconds (CI), `cpu` in minutes on a 2-core laptop, `blog` uses the post's settings and wants a GPU.
+The generic presets work on any text file; `<experiment>-<scale>` presets refine them for one chapter. A chapter
+asks for `preset_for("pg", SCALE)`, so the same notebook code runs at every scale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import TrainConfig
+from .errors import CharlabError, did_you_mean
+
+SCALES = ("smoke", "cpu", "blog")
+SCALE_ALIASES = {"gpu": "blog"}
+
+_GENERIC: dict[str, dict[str, Any]] = {
+    "smoke": dict(
+        cell="lstm",
+        hidden_size=32,
+        num_layers=1,
+        batch_size=8,
+        seq_len=32,
+        lr=3e-3,
+        lr_schedule="constant",
+        max_iters=40,
+        eval_interval=20,
+        eval_max_chunks=4,
+    ),
+    # Tuned for tiny Shakespeare on 2 CPU cores: see README "Quality per CPU-minute".
+    "cpu": dict(
+        cell="lstm",
+        hidden_size=256,
+        num_layers=2,
+        embedding_dim=64,
+        dropout=0.0,
+        batch_size=64,
+        seq_len=128,
+        lr=3e-3,
+        lr_schedule="cosine",
+        warmup_iters=50,
+        grad_clamp=0.0,
+        grad_clip=1.0,
+        max_iters=2000,
+        eval_interval=100,
+    ),
+    # The post / char-rnn: 2x512 LSTM, dropout 0.5, batch 100, BPTT 100, RMSProp 2e-3, x0.97 per epoch after 10.
+    "blog": dict(
+        cell="lstm",
+        hidden_size=512,
+        num_layers=2,
+        dropout=0.5,
+        batch_size=100,
+        seq_len=100,
+        optimizer="rmsprop",
+        lr=2e-3,
+        lr_schedule="charrnn",
+        grad_clamp=5.0,
+        max_epochs=50,
+        eval_interval=500,
+    ),
+}
+
+_EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
+    "pg": {"blog": {}},
+    "shakespeare": {"blog": dict(num_layers=3)},  # "a 3-layer RNN with 512 hidden nodes on each layer"
+    "tinyshakespeare": {},
+    "names": {
+        "cpu": dict(
+            hidden_size=128,
+            num_layers=2,
+            embedding_dim=32,
+            batch_size=32,
+            seq_len=64,
+            max_iters=1500,
+            eval_interval=100,
+        ),
+        "blog": dict(hidden_size=256, batch_size=50, seq_len=50, max_epochs=30, eval_interval=100),
+    },
+    "warpeace": {
+        # Samples every 100 iterations from iteration 1: small batches so the early iterations tell the story.
+        "cpu": dict(batch_size=32, seq_len=64, max_iters=2000, eval_interval=100),
+        "blog": dict(batch_size=50, seq_len=50, max_iters=2000, eval_interval=100),
+    },
+}
+
+
+def preset_names() -> list[str]:
+    names = list(_GENERIC)
+    for exp in _EXPERIMENTS:
+        names += [f"{exp}-{s}" for s in SCALES]
+    return names
+
+
+def normalize_scale(scale: str) -> str:
+    scale = SCALE_ALIASES.get(scale, scale)
+    if scale not in SCALES:
+        raise CharlabError(
+            f"unknown scale {scale!r}; use one of smoke, cpu, gpu, blog{did_you_mean(scale, SCALES)}"
+        )
+    return scale
+
+
+def get_preset(name: str) -> TrainConfig:
+    """The TrainConfig of a preset such as `cpu` or `pg-blog`."""
+    if name in _GENERIC:
+        return TrainConfig(**_GENERIC[name])
+    exp, _, scale = name.rpartition("-")
+    if exp in _EXPERIMENTS and SCALE_ALIASES.get(scale, scale) in SCALES:
+        scale = normalize_scale(scale)
+        return TrainConfig(**{**_GENERIC[scale], **_EXPERIMENTS[exp].get(scale, {})})
+    raise CharlabError(
+        f"unknown preset {name!r}{did_you_mean(name, preset_names())}; "
+        f"choose from {', '.join(preset_names())}"
+    )
+
+
+def preset_for(experiment: str, scale: str) -> TrainConfig:
+    return get_preset(f"{experiment}-{normalize_scale(scale)}")

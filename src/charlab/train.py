@@ -1,0 +1,423 @@
+"""The training loop: truncated BPTT over contiguous streams, periodic validation, safe checkpoints.
+
+A run directory holds `config.json`, `metrics.jsonl` (one line per evaluation), `last.safetensors` and
+`best.safetensors`. Everything needed to continue is in the checkpoint (weights, optimizer moments, the carried
+hidden state, RNG state, position), so on CPU with a seed an interrupted-and-resumed run reproduces the losses of an
+uninterrupted one. Ctrl-C is deferred to the end of the current iteration, a checkpoint is written, then training
+stops; a non-finite loss stops training before anything is saved, so the last good checkpoint survives.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .batching import StreamBatcher, split_ids
+from .checkpoint import (
+    BEST,
+    LAST,
+    load_checkpoint,
+    restore_hidden,
+    restore_optimizer,
+    restore_rng,
+    save_checkpoint,
+)
+from .config import TrainConfig
+from .errors import CharlabError
+from .model import CharRNN, ModelConfig, detach_state
+from .sampling import sample
+from .text import Vocab, read_text
+
+LN2 = math.log(2)
+
+
+class TrainingInterrupted(CharlabError):
+    """Ctrl-C arrived; a checkpoint was written first."""
+
+
+class Callback:
+    """Hooks into training; override what you need."""
+
+    def on_train_start(self, trainer: Trainer) -> None: ...
+    def on_iter_end(self, trainer: Trainer, loss: float) -> None: ...
+    def on_eval(self, trainer: Trainer, record: dict[str, Any]) -> None: ...
+    def on_train_end(self, trainer: Trainer) -> None: ...
+
+
+class SampleEvery(Callback):
+    """Sample a fixed-length text at iteration 1 and every `every` iterations (the post's evolution experiment).
+
+    Uses its own seeded generator and eval mode, so sampling does not change the training trajectory."""
+
+    def __init__(
+        self,
+        every: int = 100,
+        length: int = 200,
+        temperature: float = 1.0,
+        seed: int = 0,
+        prime: str = "",
+        first: bool = True,
+    ):
+        self.every, self.length, self.temperature, self.seed, self.prime = (
+            every,
+            length,
+            temperature,
+            seed,
+            prime,
+        )
+        self.first = first
+        self.samples: list[dict[str, Any]] = []
+
+    def on_train_start(self, trainer: Trainer) -> None:
+        path = trainer.run_dir / "samples.jsonl"
+        if path.exists():  # on resume keep what was sampled up to the checkpoint
+            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            self.samples = [r for r in rows if r["iter"] <= trainer.iter]
+            path.write_text("".join(json.dumps(r) + "\n" for r in self.samples))
+
+    def on_iter_end(self, trainer: Trainer, loss: float) -> None:
+        it = trainer.iter
+        if it % self.every == 0 or (self.first and it == 1):
+            text = sample(
+                trainer.model, trainer.vocab, self.length, self.temperature, self.prime, seed=self.seed
+            )[0]
+            row = {"iter": it, "train_loss": loss, "temperature": self.temperature, "sample": text}
+            self.samples.append(row)
+            with open(trainer.run_dir / "samples.jsonl", "a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+@dataclass
+class TrainResult:
+    run_dir: Path
+    iters: int
+    epoch: float
+    best_val_loss: float
+    metrics: list[dict[str, Any]] = field(default_factory=list)
+    stopped_by: str = "max_iters"
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise CharlabError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu")
+    return torch.device(name)
+
+
+@contextlib.contextmanager
+def deferred_sigint(flag: dict[str, bool]):
+    """Turn the first Ctrl-C into a flag checked between iterations (a second one interrupts at once)."""
+    try:
+        previous = signal.getsignal(signal.SIGINT)
+
+        def handler(signum, frame):
+            if flag["stop"]:
+                signal.signal(signal.SIGINT, previous)
+                raise KeyboardInterrupt
+            flag["stop"] = True
+
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not in the main thread: Ctrl-C cannot reach us anyway
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Trainer:
+    def __init__(
+        self,
+        data_path: str | Path,
+        config: TrainConfig | None,
+        run_dir: str | Path,
+        resume: bool = False,
+        callbacks: tuple[Callback, ...] | list[Callback] = (),
+        progress: bool = True,
+        overrides: dict[str, Any] | None = None,
+    ):
+        """Start a run with `config`, or with `resume` continue the run in `run_dir` with its saved config plus
+        `overrides` (e.g. a larger max_iters)."""
+        self.run_dir = Path(run_dir)
+        self.callbacks = list(callbacks)
+        self.progress = progress
+        self.data_path = Path(data_path)
+        ckpt = None
+        if resume:
+            ckpt = load_checkpoint(self.run_dir, prefer=LAST)
+            config = TrainConfig.from_dict(ckpt.meta["train_config"]).with_overrides(**(overrides or {}))
+        else:
+            if config is None:
+                raise CharlabError("a training config (preset) is needed to start a new run")
+            config = config.with_overrides(**(overrides or {}))
+        if not resume and (self.run_dir / LAST).exists():
+            raise CharlabError(
+                f"{self.run_dir} already holds a run; pass --resume to continue it or choose another --out"
+            )
+        self.config = c = config
+        text = read_text(self.data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
+        self.data_sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self.vocab = ckpt.vocab if ckpt else Vocab.from_text(text, c.byte_level)
+        if ckpt and ckpt.meta.get("data_sha256") != self.data_sha256:
+            raise CharlabError(
+                f"{self.data_path} is not the text this run was trained on; resume with the same file"
+            )
+        splits = split_ids(self.vocab.encode(text), c.val_frac, c.test_frac)
+        self.train_data = StreamBatcher(splits["train"], c.batch_size, c.seq_len, name="training split")
+        self.val_data = (
+            StreamBatcher.for_eval(splits["val"], c.batch_size, c.seq_len)
+            if len(splits["val"]) > c.seq_len
+            else None
+        )
+        self.total_iters = c.max_iters or math.ceil(c.max_epochs * len(self.train_data))
+
+        self.device = resolve_device(c.device)
+        torch.manual_seed(c.seed)
+        if ckpt:
+            self.model = ckpt.model.to(self.device)
+        else:
+            self.model = CharRNN(
+                ModelConfig(
+                    vocab_size=len(self.vocab),
+                    cell=c.cell,
+                    hidden_size=c.hidden_size,
+                    num_layers=c.num_layers,
+                    dropout=c.dropout,
+                    embedding_dim=c.embedding_dim,
+                )
+            ).to(self.device)
+        self.optimizer = self._make_optimizer()
+        self.iter, self.elapsed_before, self.best_val = 0, 0.0, math.inf
+        self.metrics: list[dict[str, Any]] = []
+        self.hidden = None
+        if ckpt:
+            restore_optimizer(ckpt, self.optimizer)
+            restore_rng(ckpt)
+            self.hidden = restore_hidden(ckpt, self.device)
+            m = ckpt.meta
+            self.iter, self.elapsed_before = m["iter"], m["elapsed_s"]
+            self.best_val, self.metrics = m.get("best_val_loss", math.inf), m.get("metrics", [])
+        self.train_losses: list[float] = []
+
+    # -- pieces of the loop ------------------------------------------------------------------------------------
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        c, params = self.config, self.model.parameters()
+        if c.optimizer == "adam":
+            return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
+        # char-rnn's RMSProp: decay 0.95, epsilon 1e-8
+        return torch.optim.RMSprop(params, lr=c.lr, alpha=0.95, eps=1e-8, weight_decay=c.weight_decay)
+
+    def lr_at(self, it: int) -> float:
+        c = self.config
+        if it < c.warmup_iters:
+            return c.lr * (it + 1) / c.warmup_iters
+        if c.lr_schedule == "charrnn":
+            epochs_done = it // len(self.train_data)
+            return c.lr * c.lr_decay ** max(0, epochs_done - c.lr_decay_after + 1)
+        if c.lr_schedule == "cosine":
+            progress = min(1.0, (it - c.warmup_iters) / max(1, self.total_iters - c.warmup_iters))
+            return c.lr * (c.min_lr_frac + (1 - c.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress)))
+        return c.lr
+
+    @property
+    def epoch(self) -> float:
+        return self.iter / len(self.train_data)
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.perf_counter() - self._t0
+
+    def train_step(self) -> float:
+        c = self.config
+        chunk = self.iter % len(self.train_data)
+        if chunk == 0 or self.hidden is None:
+            self.hidden = self.model.init_state(c.batch_size, self.device)  # a new epoch starts a new stream
+        x, y = (t.to(self.device, non_blocking=True) for t in self.train_data.chunk(chunk))
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.lr_at(self.iter)
+        logits, hidden = self.model(x, self.hidden)
+        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        value = loss.item()
+        if not math.isfinite(value):
+            raise CharlabError(
+                f"loss became {value} at iteration {self.iter + 1}; training stopped. The last good checkpoint "
+                f"is {self.run_dir / LAST}; try a lower --lr or --grad-clip"
+            )
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if c.grad_clamp > 0:
+            for p in self.model.parameters():
+                p.grad.clamp_(-c.grad_clamp, c.grad_clamp)
+        if c.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)
+        self.optimizer.step()
+        self.hidden = detach_state(hidden)
+        self.iter += 1
+        return value
+
+    def evaluate(self, batcher: StreamBatcher | None = None, max_chunks: int | None = None) -> float:
+        batcher = batcher or self.val_data
+        if batcher is None:
+            return math.nan
+        return evaluate_loss(self.model, batcher, max_chunks or self.config.eval_max_chunks or None)
+
+    def _meta(self) -> dict[str, Any]:
+        return {
+            "train_config": self.config.to_dict(),
+            "iter": self.iter,
+            "epoch": self.epoch,
+            "elapsed_s": self.elapsed(),
+            "best_val_loss": self.best_val,
+            "metrics": self.metrics,
+            "data_path": str(self.data_path),
+            "data_sha256": self.data_sha256,
+        }
+
+    def save(self, name: str = LAST) -> Path:
+        return save_checkpoint(
+            self.run_dir / name, self.model, self.vocab, self._meta(), self.optimizer, self.hidden
+        )
+
+    def _record_eval(self, recent_losses: list[float], chars: int, train_seconds: float) -> dict[str, Any]:
+        val = self.evaluate()
+        record = {
+            "iter": self.iter,
+            "epoch": round(self.epoch, 4),
+            "elapsed_s": round(self.elapsed(), 3),
+            "train_loss": sum(recent_losses) / len(recent_losses) if recent_losses else None,
+            "val_loss": val,
+            "val_bpc": val / LN2,
+            "chars_per_s": chars / train_seconds if train_seconds else None,
+            "lr": self.lr_at(max(0, self.iter - 1)),
+        }
+        self.metrics.append(record)
+        with open(self.run_dir / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(record) + "\n")
+        if val < self.best_val:
+            self.best_val = val
+            self.save(BEST)
+        self.save(LAST)
+        for cb in self.callbacks:
+            cb.on_eval(self, record)
+        return record
+
+    # -- the loop -----------------------------------------------------------------------------------------------
+
+    def train(self) -> TrainResult:
+        c = self.config
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "config.json").write_text(
+            json.dumps(
+                {
+                    "train_config": c.to_dict(),
+                    "data_path": str(self.data_path),
+                    "data_sha256": self.data_sha256,
+                    "parameters": self.model.num_parameters(),
+                    "device": str(self.device),
+                },
+                indent=2,
+            )
+        )
+        # metrics.jsonl always mirrors the checkpoint's metrics, so a resumed run never shows stale lines
+        (self.run_dir / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in self.metrics))
+        self._t0 = time.perf_counter()
+        self.model.train()
+        for cb in self.callbacks:
+            cb.on_train_start(self)
+        if self.iter == 0:
+            self._record_eval([], 0, 0.0)  # the untrained model: val loss near ln(vocab size)
+        stop = {"stop": False}
+        chars_per_iter = c.batch_size * c.seq_len
+        recent, t_train, n_since = [], 0.0, 0
+        stopped_by = "max_iters"
+        bar = tqdm(
+            total=self.total_iters,
+            initial=self.iter,
+            disable=not self.progress,
+            unit="it",
+            desc=f"train {self.run_dir.name}",
+            dynamic_ncols=True,
+        )
+        with deferred_sigint(stop), bar:
+            while self.iter < self.total_iters:
+                t = time.perf_counter()
+                loss = self.train_step()
+                t_train += time.perf_counter() - t
+                n_since += 1
+                recent.append(loss)
+                self.train_losses.append(loss)
+                bar.update(1)
+                bar.set_postfix(
+                    loss=f"{loss:.3f}", chars_s=f"{chars_per_iter * n_since / t_train:,.0f}", refresh=False
+                )
+                for cb in self.callbacks:
+                    cb.on_iter_end(self, loss)
+                if stop["stop"]:
+                    path = self.save(LAST)
+                    raise TrainingInterrupted(
+                        f"interrupted at iteration {self.iter}; checkpoint saved to {path}; "
+                        "continue with --resume"
+                    )
+                out_of_time = c.max_time_s and self.elapsed() >= c.max_time_s
+                if self.iter % c.eval_interval == 0 or self.iter == self.total_iters or out_of_time:
+                    rec = self._record_eval(recent, chars_per_iter * n_since, t_train)
+                    bar.write(
+                        f"iter {rec['iter']:>6}  epoch {rec['epoch']:.2f}  train {rec['train_loss']:.4f}  "
+                        f"val {rec['val_loss']:.4f} ({rec['val_bpc']:.3f} bpc)  {rec['elapsed_s']:.0f}s"
+                    )
+                    recent, t_train, n_since = [], 0.0, 0
+                if out_of_time:
+                    stopped_by = "max_time_s"
+                    break
+        for cb in self.callbacks:
+            cb.on_train_end(self)
+        return TrainResult(self.run_dir, self.iter, self.epoch, self.best_val, self.metrics, stopped_by)
+
+
+@torch.no_grad()
+def evaluate_loss(model: CharRNN, batcher: StreamBatcher, max_chunks: int | None = None) -> float:
+    """Mean cross-entropy in nats/char over a split, carrying the hidden state across its chunks as in training."""
+    device = model.head.weight.device
+    was_training = model.training
+    model.eval()
+    state, total, count = None, 0.0, 0
+    for i in range(min(max_chunks or len(batcher), len(batcher))):
+        x, y = (t.to(device) for t in batcher.chunk(i))
+        logits, state = model(x, state)
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
+        count += y.numel()
+    model.train(was_training)
+    return total / count
+
+
+def train(
+    data_path: str | Path,
+    config: TrainConfig | None,
+    run_dir: str | Path,
+    resume: bool = False,
+    callbacks: tuple[Callback, ...] | list[Callback] = (),
+    progress: bool = True,
+    overrides: dict[str, Any] | None = None,
+) -> TrainResult:
+    """Train (or continue) a model on a text file; see `Trainer`."""
+    return Trainer(data_path, config, run_dir, resume, callbacks, progress, overrides).train()
+
+
+def load_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
+    path = Path(run_dir) / "metrics.jsonl"
+    return (
+        [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    )

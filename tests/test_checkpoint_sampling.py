@@ -1,0 +1,82 @@
+import os
+import pickle
+
+import pytest
+import torch
+
+from charlab.checkpoint import load_checkpoint, save_checkpoint
+from charlab.errors import CharlabError
+from charlab.model import CharRNN, ModelConfig
+from charlab.sampling import beam_search, sample
+from charlab.text import Vocab
+
+
+@pytest.fixture
+def model_and_vocab():
+    torch.manual_seed(0)
+    vocab = Vocab.from_text("abcdefgh \n")
+    return CharRNN(ModelConfig(vocab_size=len(vocab), hidden_size=16, num_layers=2)), vocab
+
+
+def test_checkpoint_round_trip(tmp_path, model_and_vocab):
+    model, vocab = model_and_vocab
+    opt = torch.optim.Adam(model.parameters())
+    model(torch.zeros(1, 3, dtype=torch.long))[0].sum().backward()
+    opt.step()
+    path = save_checkpoint(tmp_path / "c.safetensors", model, vocab, {"iter": 5}, opt, model.init_state(2))
+    ckpt = load_checkpoint(path)
+    assert ckpt.vocab == vocab and ckpt.meta["iter"] == 5
+    for a, b in zip(model.state_dict().values(), ckpt.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, (f"touch {EVIL_MARKER}",))
+
+
+EVIL_MARKER = "/tmp/charlab-evil-marker"
+
+
+@pytest.mark.parametrize("name", ["evil.pt", "evil.safetensors", "run/best.safetensors"])
+def test_malicious_pickle_is_refused_and_never_executed(tmp_path, name):
+    if os.path.exists(EVIL_MARKER):
+        os.remove(EVIL_MARKER)
+    path = tmp_path / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(pickle.dumps({"state_dict": Evil()}))
+    with pytest.raises(CharlabError, match="never unpickles"):
+        load_checkpoint(path.parent if name.startswith("run") else path)
+    assert not os.path.exists(EVIL_MARKER)
+
+
+def test_seeded_sampling_is_deterministic(model_and_vocab):
+    model, vocab = model_and_vocab
+    a = sample(model, vocab, 50, temperature=1.0, num=3, seed=42)
+    b = sample(model, vocab, 50, temperature=1.0, num=3, seed=42)
+    assert a == b and len(a) == 3 and all(len(s) == 50 for s in a)
+    assert sample(model, vocab, 50, num=3, seed=43) != a
+
+
+def test_temperature_zero_is_argmax_and_matches_beam_of_one(model_and_vocab):
+    model, vocab = model_and_vocab
+    greedy = sample(model, vocab, 30, temperature=0, prime="abc", num=2)
+    assert greedy[0] == greedy[1]
+    assert beam_search(model, vocab, 30, beam_width=1, prime="abc") == greedy[0]
+    assert len(beam_search(model, vocab, 30, beam_width=4, prime="abc")) == 30
+
+
+def test_top_k_one_is_argmax(model_and_vocab):
+    model, vocab = model_and_vocab
+    assert sample(model, vocab, 20, temperature=1.5, top_k=1, seed=1) == sample(
+        model, vocab, 20, temperature=0
+    )
+
+
+def test_sampling_errors(model_and_vocab):
+    model, vocab = model_and_vocab
+    with pytest.raises(CharlabError, match="temperature must be >= 0"):
+        sample(model, vocab, 10, temperature=-1)
+    with pytest.raises(CharlabError, match="not in the model's vocabulary: 'z'"):
+        sample(model, vocab, 10, prime="abz")

@@ -1,0 +1,174 @@
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from charlab.checkpoint import LAST, load_checkpoint
+from charlab.config import TrainConfig
+from charlab.errors import CharlabError
+from charlab.presets import get_preset
+from charlab.train import Callback, SampleEvery, Trainer, TrainingInterrupted, load_metrics, train
+
+TINY = TrainConfig(
+    cell="lstm",
+    hidden_size=24,
+    num_layers=2,
+    dropout=0.2,
+    batch_size=4,
+    seq_len=16,
+    lr=3e-3,
+    lr_schedule="cosine",
+    max_iters=24,
+    eval_interval=8,
+    seed=7,
+)
+
+
+class Recorder(Callback):
+    def __init__(self):
+        self.losses = {}
+
+    def on_iter_end(self, trainer, loss):
+        self.losses[trainer.iter] = loss
+
+
+class InterruptAt(Callback):
+    """Delivers a real SIGINT to this process at a given iteration, as Ctrl-C would."""
+
+    def __init__(self, at):
+        self.at = at
+
+    def on_iter_end(self, trainer, loss):
+        if trainer.iter == self.at:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)
+
+
+def test_metrics_file_has_the_promised_fields(text_file, tmp_path):
+    result = train(text_file, TINY, tmp_path / "run", progress=False)
+    rows = load_metrics(tmp_path / "run")
+    assert [r["iter"] for r in rows] == [0, 8, 16, 24]
+    for key in ("iter", "epoch", "elapsed_s", "train_loss", "val_loss", "val_bpc", "chars_per_s"):
+        assert key in rows[-1]
+    assert rows[-1]["val_bpc"] == pytest.approx(rows[-1]["val_loss"] / math.log(2))
+    assert rows[0]["val_loss"] == pytest.approx(math.log(len(set(text_file.read_text()))), rel=0.1)
+    assert result.iters == 24 and rows[-1]["val_loss"] < rows[0]["val_loss"]
+
+
+def test_seeded_cpu_training_is_reproducible(text_file, tmp_path):
+    a, b = Recorder(), Recorder()
+    train(text_file, TINY, tmp_path / "a", callbacks=[a], progress=False)
+    train(text_file, TINY, tmp_path / "b", callbacks=[b], progress=False)
+    assert a.losses == b.losses
+
+
+def test_ctrl_c_then_resume_gives_the_same_losses(text_file, tmp_path):
+    whole = Recorder()
+    train(text_file, TINY, tmp_path / "whole", callbacks=[whole], progress=False)
+
+    first = Recorder()
+    with pytest.raises(TrainingInterrupted, match="interrupted at iteration 11; checkpoint saved"):
+        train(text_file, TINY, tmp_path / "split", callbacks=[first, InterruptAt(11)], progress=False)
+    assert load_checkpoint(tmp_path / "split", prefer=LAST).meta["iter"] == 11
+    rest = Recorder()
+    train(text_file, None, tmp_path / "split", resume=True, callbacks=[rest], progress=False)
+    resumed = {**first.losses, **rest.losses}
+    assert resumed.keys() == whole.losses.keys()
+    for it, loss in whole.losses.items():
+        assert resumed[it] == pytest.approx(loss, abs=1e-6), it
+    assert [r["iter"] for r in load_metrics(tmp_path / "split")] == [0, 8, 16, 24]
+
+
+def test_starting_over_an_existing_run_is_refused(text_file, tmp_path):
+    train(text_file, TINY.with_overrides(max_iters=2), tmp_path / "run", progress=False)
+    with pytest.raises(CharlabError, match="already holds a run; pass --resume"):
+        train(text_file, TINY, tmp_path / "run", progress=False)
+
+
+def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(text_file, tmp_path):
+    class Poison(Callback):
+        def on_iter_end(self, trainer, loss):
+            if trainer.iter == 10:
+                with torch.no_grad():
+                    trainer.model.head.bias.fill_(float("nan"))
+
+    with pytest.raises(CharlabError, match="loss became nan at iteration 11"):
+        train(text_file, TINY, tmp_path / "run", callbacks=[Poison()], progress=False)
+    ckpt = load_checkpoint(tmp_path / "run", prefer=LAST)
+    assert ckpt.meta["iter"] == 8
+    assert all(torch.isfinite(p).all() for p in ckpt.model.parameters())
+
+
+def test_tiny_model_overfits_a_short_string(tmp_path):
+    path = tmp_path / "hello.txt"
+    path.write_text("hello world, hello charlab. " * 40)
+    config = TrainConfig(
+        hidden_size=64,
+        num_layers=1,
+        batch_size=4,
+        seq_len=32,
+        lr=1e-2,
+        lr_schedule="constant",
+        max_iters=250,
+        eval_interval=250,
+        val_frac=0.0,
+        grad_clamp=0.0,
+        grad_clip=5.0,
+    )
+    trainer = Trainer(path, config, tmp_path / "run", progress=False)
+    trainer.train()
+    assert sum(trainer.train_losses[-10:]) / 10 < 0.05
+
+
+def test_sample_every_callback_records_the_evolution(text_file, tmp_path):
+    cb = SampleEvery(every=10, length=40, seed=3)
+    train(text_file, TINY, tmp_path / "run", callbacks=[cb], progress=False)
+    assert [s["iter"] for s in cb.samples] == [1, 10, 20]
+    rows = [json.loads(x) for x in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
+    assert rows == cb.samples and all(len(r["sample"]) == 40 for r in rows)
+
+
+def test_presets_and_overrides():
+    assert get_preset("pg-blog").hidden_size == 512 and get_preset("shakespeare-blog").num_layers == 3
+    assert get_preset("pg-gpu") == get_preset("pg-blog")
+    with pytest.raises(CharlabError, match="did you mean 'smoke'"):
+        get_preset("smok")
+    with pytest.raises(CharlabError, match="did you mean 'hidden_size'"):
+        TINY.with_overrides(hiden_size=3)
+
+
+def test_sigint_to_a_training_subprocess_leaves_a_loadable_checkpoint(text_file, tmp_path):
+    run = tmp_path / "run"
+    cmd = [
+        sys.executable,
+        "-m",
+        "charlab",
+        "train",
+        str(text_file),
+        "--preset",
+        "smoke",
+        "--out",
+        str(run),
+        "--max-iters",
+        "1000000",
+        "--eval-interval",
+        "1000000",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (run / LAST).exists() and time.time() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)  # let it train a little past the first checkpoint
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "checkpoint saved" in err and "Traceback" not in err
+    ckpt = load_checkpoint(run, prefer=LAST)
+    assert ckpt.meta["iter"] > 0
