@@ -699,3 +699,13 @@ def test_fetch_script_runs_from_a_checkout(tmp_path):
         [sys.executable, str(ROOT / "data_scripts" / "fetch.py"), "nope"], capture_output=True, text=True
     )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+
+
+def test_book_data_page_is_generated_from_the_registry():
+    from charlab.datasets.page import render
+
+    page = (ROOT / "book" / "data.md").read_text(encoding="utf-8")
+    assert page.startswith("# Data and licenses\n")
+    assert page == render(), "book/data.md is stale: python -m charlab.datasets.page > book/data.md"
+    for entry in DATASETS.values():
+        assert f"## `{entry.name}`" in page and all(url in page for url in entry.urls)

@@ -13,7 +13,7 @@ from pathlib import Path
 from ..errors import CharlabError
 from .fetcher import fetch_dataset
 from .paths import default_data_dir, get_entry, read_source
-from .registry import DATASETS
+from .registry import DATASETS, human_size
 
 PROG = "fetch.py"
 
@@ -21,16 +21,6 @@ PROG = "fetch.py"
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, not usage + message
         raise CharlabError(f"{message} (see --help)")
-
-
-def _human(size: int | None) -> str:
-    if size is None:
-        return "?"
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    raise AssertionError
 
 
 def _status(name: str, data_dir: Path) -> str:
@@ -51,21 +41,17 @@ def list_datasets(data_dir: Path) -> str:
     rows = [("name", "size", "status", "license")]
     for name, entry in DATASETS.items():
         label = name + (" (optional)" if entry.optional else "")
-        rows.append((label, _human(entry.size), _status(name, data_dir), entry.license))
+        rows.append((label, human_size(entry.size), _status(name, data_dir), entry.license))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3] for r in rows
-    ]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3] for r in rows]
     return "\n".join([*lines, f"(data dir: {data_dir})"])
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=PROG,
-        description="Download, verify and prepare the datasets of Karpathy's RNN post into "
-        "DATA_DIR/<name>/input.txt.",
-        epilog="Examples: fetch.py tinyshakespeare | fetch.py --all --mirror ../shared/data | fetch.py "
-        "--list",
+        description="Download, verify and prepare the datasets of Karpathy's RNN post into DATA_DIR/<name>/input.txt.",
+        epilog="Examples: fetch.py tinyshakespeare | fetch.py --all --mirror ../shared/data | fetch.py --list",
     )
     p.add_argument("names", nargs="*", metavar="NAME", help=f"dataset(s): {', '.join(DATASETS)}")
     p.add_argument("--all", action="store_true", help="every dataset except the optional ones")
@@ -114,9 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             print(result.summary())
     except KeyboardInterrupt:
         print(
-            f"{PROG}: interrupted while fetching {current!r}: nothing was installed; run the command again "
-            "to "
-            f"resume",
+            f"{PROG}: interrupted while fetching {current!r}: nothing was installed; run the command again to resume",
             file=sys.stderr,
         )
         return 130

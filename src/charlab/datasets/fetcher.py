@@ -48,9 +48,7 @@ class FetchResult:
         """One line for the terminal."""
         sha = self.source.get("sha256", "")[:12]
         size = self.source.get("size")
-        facts = ", ".join(
-            x for x in (f"{size:,} bytes" if size else "", f"sha256 {sha}..." if sha else "") if x
-        )
+        facts = ", ".join(x for x in (f"{size:,} bytes" if size else "", f"sha256 {sha}..." if sha else "") if x)
         if self.status == "present":
             line = f"{self.name}: present, verified ({facts})"
         elif self.status == "unverified":
@@ -152,17 +150,14 @@ def _from_mirror(entry: Dataset, mirror: Mirror, folder: Path, progress: bool | 
         expected = mirror.expected_sha256(entry.name)
         part = folder / ".partial" / _partial_name(mirror.url(f"{entry.name}/input.txt"))
         # a local copy takes a blink: a bar would only litter logs; callbacks still see every chunk
-        url = mirror.get(
-            entry.name, part, progress=progress if callable(progress) or mirror.is_http else False
-        )
+        url = mirror.get(entry.name, part, progress=progress if callable(progress) or mirror.is_http else False)
     except (MirrorError, DownloadError) as e:
         raise _SourceFailed(str(e)) from e
     sha = sha256_file(part)
     if sha != expected:
         remove(part)
         raise _SourceFailed(
-            f"{url} served sha256 {sha[:12]}..., but the mirror's SHA256SUMS says "
-            f"{expected[:12]}... (deleted)"
+            f"{url} served sha256 {sha[:12]}..., but the mirror's SHA256SUMS says {expected[:12]}... (deleted)"
         )
     size = part.stat().st_size
     what, exact = _describe_copy(entry, sha, size)
@@ -226,9 +221,7 @@ def _from_upstream(
             remove(p)
         raise _SourceFailed(f"{', '.join(source.urls)}: {e} (deleted)") from e
     sha, size = sha256_file(prepared), prepared.stat().st_size
-    wrong = (source.sha256 is not None and sha != source.sha256) or (
-        source.size is not None and size != source.size
-    )
+    wrong = (source.sha256 is not None and sha != source.sha256) or (source.size is not None and size != source.size)
     if wrong:
         for p in (prepared, *parts):
             remove(p)
@@ -295,9 +288,7 @@ def fetch_dataset(
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise CharlabError(
-            f"cannot create {folder}: {e.strerror}; choose another place with --data-dir"
-        ) from e
+        raise CharlabError(f"cannot create {folder}: {e.strerror}; choose another place with --data-dir") from e
     session = requests.Session()
     with _locked(folder / ".lock"):
         if (folder / "input.txt").is_file() and not force:
@@ -308,9 +299,7 @@ def fetch_dataset(
         try:
             if mirror:
                 try:
-                    return _from_mirror(
-                        entry, Mirror(mirror, policy=policy, session=session), folder, progress
-                    )
+                    return _from_mirror(entry, Mirror(mirror, policy=policy, session=session), folder, progress)
                 except _SourceFailed as e:
                     failures.append(str(e))
             for source in entry.sources:

@@ -46,9 +46,7 @@ class Mirror:
         self.session = session
         parsed = urlparse(location)
         self.is_http = parsed.scheme in ("http", "https")
-        self.root = (
-            None if self.is_http else Path(parsed.path if parsed.scheme == "file" else location).expanduser()
-        )
+        self.root = None if self.is_http else Path(parsed.path if parsed.scheme == "file" else location).expanduser()
         self._sums: dict[str, str] | None = None
 
     def __str__(self) -> str:

@@ -58,8 +58,7 @@ def dataset_path(name: str, data_dir: Path | str | None = None) -> Path:
     if not path.is_file():
         command = fetch_command(name, folder if data_dir is not None else None)
         raise CharlabError(
-            f"dataset {name!r} is not fetched yet (no {path}): run `{command}` "
-            f"(or `python -m charlab.datasets {name}`)"
+            f"dataset {name!r} is not fetched yet (no {path}): run `{command}` (or `python -m charlab.datasets {name}`)"
         )
     return path
 

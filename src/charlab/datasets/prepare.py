@@ -45,9 +45,7 @@ def newlines(inputs: list[Path], out: BinaryIO) -> None:
         out.write(normalize_newlines(path.read_bytes()))
 
 
-_GUTENBERG_START = re.compile(
-    rb"^\*{3} ?START OF (?:THE|THIS) PROJECT GUTENBERG E(?:BOOK|TEXT)[^\n]*\n", re.M | re.I
-)
+_GUTENBERG_START = re.compile(rb"^\*{3} ?START OF (?:THE|THIS) PROJECT GUTENBERG E(?:BOOK|TEXT)[^\n]*\n", re.M | re.I)
 _GUTENBERG_END = re.compile(rb"^\*{3} ?END OF (?:THE|THIS) PROJECT GUTENBERG E(?:BOOK|TEXT)", re.M | re.I)
 _LEADING_BLANK_LINES = re.compile(rb"\A(?:[ \t]*\n)+")
 
@@ -65,9 +63,7 @@ def strip_gutenberg(data: bytes) -> bytes:
         raise PrepareError("no '*** START OF THE PROJECT GUTENBERG EBOOK' line: not a Project Gutenberg text")
     end = _GUTENBERG_END.search(data, start.end())
     if end is None:
-        raise PrepareError(
-            "no '*** END OF THE PROJECT GUTENBERG EBOOK' line: truncated Project Gutenberg text?"
-        )
+        raise PrepareError("no '*** END OF THE PROJECT GUTENBERG EBOOK' line: truncated Project Gutenberg text?")
     body = _LEADING_BLANK_LINES.sub(b"", data[start.end() : end.start()]).rstrip()
     if not body:
         raise PrepareError("empty Project Gutenberg body")

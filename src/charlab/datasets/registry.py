@@ -78,11 +78,21 @@ class Dataset:
         return None
 
 
+def human_size(size: int | None) -> str:
+    """1115394 -> '1.1 MB' (decimal units, like the post's sizes); None -> '?'."""
+    if size is None:
+        return "?"
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    raise AssertionError
+
+
 _KARPATHY = "https://cs.stanford.edu/people/karpathy/char-rnn"
 _STACKS_COMMIT = "aca856f4523fc2b4dca6925cfd7480ccb3e8d0b0"
 _GUTENBERG_NOTE = (
-    "Project Gutenberg header and license removed (body between the START/END markers), "
-    "BOM removed, CRLF -> LF"
+    "Project Gutenberg header and license removed (body between the START/END markers), BOM removed, CRLF -> LF"
 )
 
 _ENTRIES = [
@@ -92,10 +102,7 @@ _ENTRIES = [
         chapter="min-char-rnn (and char-rnn's default run)",
         sources=(
             Source(
-                urls=(
-                    ""
-                    "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
-                ),
+                urls=("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",),
                 prepare="copy",
                 what="char-rnn's data/tinyshakespeare/input.txt",
                 sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
@@ -103,8 +110,7 @@ _ENTRIES = [
             ),
         ),
         license="public domain text (Shakespeare); compiled by Andrej Karpathy for char-rnn (MIT)",
-        citation="Andrej Karpathy, char-rnn (2015), https://github.com/karpathy/char-rnn, "
-        "data/tinyshakespeare",
+        citation="Andrej Karpathy, char-rnn (2015), https://github.com/karpathy/char-rnn, data/tinyshakespeare",
         preparation="none: the file as published",
         differs_from_post="identical to char-rnn's file",
     ),
@@ -200,15 +206,13 @@ _ENTRIES = [
     ),
     Dataset(
         name="latex",
-        description="The Stacks project (algebraic geometry) LaTeX source as of 2015-05-20, the day before "
-        "the post.",
+        description="The Stacks project (algebraic geometry) LaTeX source as of 2015-05-20, the day before the post.",
         chapter="Algebraic Geometry (LaTeX)",
         sources=(
             Source(
                 urls=(f"https://github.com/stacks/stacks-project/archive/{_STACKS_COMMIT}.tar.gz",),
                 prepare="archive_concat",
-                what=f"all *.tex of stacks/stacks-project @{_STACKS_COMMIT[:8]}, concatenated (the post's "
-                "16 MB)",
+                what=f"all *.tex of stacks/stacks-project @{_STACKS_COMMIT[:8]}, concatenated (the post's 16 MB)",
                 sha256="d085437a2022aedb523c471f4608654bd2dd72895419e3bdfae7b7ea28c66c40",
                 size=16_689_022,
                 options={"suffixes": (".tex",)},
@@ -254,8 +258,7 @@ _ENTRIES = [
     ),
     Dataset(
         name="linux-full",
-        description="All .c/.h files of a Linux kernel release tarball (the post's 474 MB corpus, "
-        "approximately).",
+        description="All .c/.h files of a Linux kernel release tarball (the post's 474 MB corpus, approximately).",
         chapter="Linux Source Code (full-size run)",
         sources=(
             Source(
@@ -274,14 +277,11 @@ _ENTRIES = [
     ),
     Dataset(
         name="names",
-        description="8,000 English first names (the CMU names corpus): male.txt then female.txt, one per "
-        "line.",
+        description="8,000 English first names (the CMU names corpus): male.txt then female.txt, one per line.",
         chapter="Generating Baby Names",
         sources=(
             Source(
-                urls=(
-                    "https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/names.zip",
-                ),
+                urls=("https://raw.githubusercontent.com/nltk/nltk_data/gh-pages/packages/corpora/names.zip",),
                 prepare="zip_members",
                 what="the CMU names corpus as packaged by NLTK (nltk_data names.zip)",
                 sha256="5ab97d2b30bd6d718d28f93651662585d44b4f7c28186435e3e1b616de71c784",
@@ -291,7 +291,6 @@ _ENTRIES = [
             Source(
                 urls=(
                     "http://www.cs.cmu.edu/afs/cs/project/ai-repository/ai/areas/nlp/corpora/names/male.txt",
-                    ""
                     "http://www.cs.cmu.edu/afs/cs/project/ai-repository/ai/areas/nlp/corpora/names/female.txt",
                 ),
                 prepare="cmu_names",
@@ -310,8 +309,7 @@ _ENTRIES = [
     ),
     Dataset(
         name="warpeace",
-        description="Tolstoy's War and Peace (Maude translation), used for the post's training-evolution "
-        "samples.",
+        description="Tolstoy's War and Peace (Maude translation), used for the post's training-evolution samples.",
         chapter="Understanding what's going on (evolution of samples while training)",
         sources=(
             Source(
@@ -325,8 +323,7 @@ _ENTRIES = [
             Source(
                 urls=("https://www.gutenberg.org/cache/epub/2600/pg2600.txt",),
                 prepare="gutenberg",
-                what="Project Gutenberg #2600, current edition, header/license stripped (not the post's "
-                "file)",
+                what="Project Gutenberg #2600, current edition, header/license stripped (not the post's file)",
             ),
         ),
         license="public domain",
@@ -340,8 +337,7 @@ _ENTRIES = [
     ),
     Dataset(
         name="blog",
-        description="The post's own markdown source at its first commit, for the 'RNN writes this post' "
-        "experiment.",
+        description="The post's own markdown source at its first commit, for the 'RNN writes this post' experiment.",
         chapter="meta: training on the post itself",
         sources=(
             Source(
@@ -360,8 +356,7 @@ _ENTRIES = [
                     "_posts/2015-05-21-rnn-effectiveness.markdown",
                 ),
                 prepare="copy",
-                what="the post's markdown as it is today (edited after publication; not the 46,450-byte "
-                "file)",
+                what="the post's markdown as it is today (edited after publication; not the 46,450-byte file)",
             ),
         ),
         license="no license stated (c) Andrej Karpathy: fetched for the experiment, never committed",
