@@ -211,6 +211,7 @@ class Trainer:
             self.iter, self.elapsed_before = m["iter"], m["elapsed_s"]
             self.best_val, self.metrics = m.get("best_val_loss", math.inf), m.get("metrics", [])
         self.train_losses: list[float] = []
+        self._t0 = time.perf_counter()
 
     # -- pieces of the loop ------------------------------------------------------------------------------------
 
