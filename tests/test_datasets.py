@@ -47,6 +47,7 @@ class Route:
     delay: float = 0.0  # seconds of silence before answering...
     delay_times: int = 1_000_000  # ...for the first N requests
     ranges: bool = True  # honour Range requests
+    etag: str | None = None  # sent as ETag; an If-Range that differs gets the whole (new) file
     log: list[dict] = field(default_factory=list)  # headers of every request
 
 
@@ -73,7 +74,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             body, start = route.body, 0
             m = re.match(r"bytes=(\d+)-$", self.headers.get("Range", ""))
-            if m and route.ranges:
+            if_range = self.headers.get("If-Range")
+            if m and route.ranges and (if_range is None or if_range == route.etag):
                 start = int(m.group(1))
                 if start >= len(body):
                     self.send_response(416)
@@ -87,6 +89,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_response(200)
             payload = body[start:]
             self.send_header("Content-Length", str(len(payload)))
+            if route.etag:
+                self.send_header("ETag", route.etag)
             self.end_headers()
             if route.drop_after is not None and route.drops > 0:
                 route.drops -= 1
@@ -158,7 +162,7 @@ def assert_nothing_unverified(folder: Path) -> None:
     assert not (folder / "SOURCE.json").exists()
     leftovers = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     for name in leftovers:
-        assert name == ".lock" or (name.startswith(".partial/") and name.endswith(".part")), leftovers
+        assert name == ".lock" or (name.startswith(".partial/") and name.endswith((".part", ".part.etag"))), leftovers
 
 
 TEXT = b"".join(b"line %05d of synthetic text for the datasets tests\n" % i for i in range(400))  # ~20 KB
@@ -276,6 +280,35 @@ def test_ctrl_c_mid_download_leaves_only_a_resumable_part(server, monkeypatch, t
     assert datasets.fetch("fx", tmp_path, progress=False, policy=FAST).read_bytes() == TEXT
     assert route.log[1]["Range"] == f"bytes={kept}-"
     assert not (tmp_path / "fx" / ".partial").exists()
+
+
+def _interrupt_after(n: int):
+    def callback(done, total):
+        if done >= n:
+            raise KeyboardInterrupt
+
+    return callback
+
+
+def test_file_changed_upstream_between_runs_is_not_glued(server, monkeypatch, tmp_path):
+    route = serve(server, "/text.txt", TEXT, etag='"v1"')
+    register(monkeypatch, "fx", copy_source(server))  # no known checksum: only If-Range can protect it
+    with pytest.raises(KeyboardInterrupt):
+        datasets.fetch("fx", tmp_path, progress=_interrupt_after(4096), policy=FAST)
+    assert_nothing_unverified(tmp_path / "fx")
+    new = TEXT.replace(b"line", b"LINE")
+    route.body, route.etag = new, '"v2"'
+    assert datasets.fetch("fx", tmp_path, progress=False, policy=FAST).read_bytes() == new
+    assert route.log[1]["If-Range"] == '"v1"' and resumed_at(route.log[1]) >= 4096
+
+
+def test_unchecked_file_without_validator_restarts(server, monkeypatch, tmp_path):
+    route = serve(server, "/text.txt", TEXT)
+    register(monkeypatch, "fx", copy_source(server))
+    with pytest.raises(KeyboardInterrupt):
+        datasets.fetch("fx", tmp_path, progress=_interrupt_after(4096), policy=FAST)
+    assert datasets.fetch("fx", tmp_path, progress=False, policy=FAST).read_bytes() == TEXT
+    assert "Range" not in route.log[1]  # nothing could tell whether the file changed: start over
 
 
 def test_ctrl_c_during_preparation_removes_the_temporary_file(server, monkeypatch, tmp_path):

@@ -2,9 +2,11 @@
 
 The download streams into `<something>.part`. When the connection drops, the server times out or answers 5xx,
 we wait (exponential backoff) and ask for the rest with an HTTP `Range` request; a server that ignores `Range`
-(answers 200) makes us start over, never glue two different responses together. A run interrupted by Ctrl-C
-leaves the `.part` file, so running the command again resumes where it stopped. Nothing here decides whether
-the bytes are *right*: the fetcher verifies them before anything is installed.
+(answers 200) makes us start over, never glue two different responses together. The first response's validator
+(a strong ETag, else Last-Modified) is kept next to the part (`.part.etag`) and sent as `If-Range`, so a file
+that changed upstream between two runs is downloaded afresh instead of being glued onto its old beginning.
+A run interrupted by Ctrl-C leaves the `.part` file, so running the command again resumes where it stopped.
+Nothing here decides whether the bytes are *right*: the fetcher verifies them before anything is installed.
 """
 
 from __future__ import annotations
@@ -137,11 +139,13 @@ def download(
     progress: bool | Progress = False,
     label: str = "",
     session: requests.Session | None = None,
+    blind_resume: bool = True,
 ) -> Path:
     """Download `url` into `part`, resuming what is already there; return `part` once the body is complete.
 
     Completeness means: as many bytes as the server announced (Content-Length / Content-Range). Whether they
-    are the right bytes is the caller's business (checksums).
+    are the right bytes is the caller's business (checksums). `blind_resume=False` (for files no checksum will
+    check) restarts a part that has no validator rather than trusting that the file did not change meanwhile.
     """
     part.parent.mkdir(parents=True, exist_ok=True)
     session = session or requests.Session()
@@ -152,8 +156,10 @@ def download(
             have = part.stat().st_size if part.exists() else 0
             if expected_size is not None and have == expected_size:
                 return part
-            if expected_size is not None and have > expected_size:
-                part.unlink()
+            if (expected_size is not None and have > expected_size) or (
+                have and not blind_resume and not _validator_path(part).exists()
+            ):
+                discard(part)
                 have = 0
             try:
                 if _attempt(session, url, part, have, policy, bar):
@@ -174,17 +180,29 @@ def download(
         bar.close()
 
 
+def _validator_path(part: Path) -> Path:
+    return part.with_name(part.name + ".etag")
+
+
+def discard(part: Path) -> None:
+    """Delete a partial download and its validator."""
+    remove(part)
+    remove(_validator_path(part))
+
+
 def _attempt(session: requests.Session, url: str, part: Path, have: int, policy: Policy, bar: _Bar) -> bool:
     """One HTTP request. Returns True when `part` holds the complete body, False to restart from zero."""
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}  # identity: byte counts mean bytes
     if have:
         headers["Range"] = f"bytes={have}-"
+        if _validator_path(part).exists():
+            headers["If-Range"] = _validator_path(part).read_text(encoding="utf-8").strip()
     with session.get(url, headers=headers, stream=True, timeout=policy.timeout) as r:
         if r.status_code == 416 and have:  # asked past the end: either complete already or a stale part
             _, total = _content_range(r.headers.get("Content-Range"))
             if total == have:
                 return True
-            part.unlink()
+            discard(part)
             return False
         if r.status_code >= 500 or r.status_code in (408, 429):
             raise _Transient(f"HTTP {r.status_code}")
@@ -193,13 +211,19 @@ def _attempt(session: requests.Session, url: str, part: Path, have: int, policy:
         if have and r.status_code == 206:
             start, total = _content_range(r.headers.get("Content-Range"))
             if start != have:  # a range we did not ask for: start over rather than corrupt the file
-                part.unlink()
+                discard(part)
                 return False
             mode = "ab"
         else:  # 200: the server sent the whole file (it ignores Range, or we asked from zero)
             have, mode = 0, "wb"
             length = r.headers.get("Content-Length")
             total = int(length) if length is not None and length.isdigit() else None
+            etag = r.headers.get("ETag", "")
+            validator = etag if etag and not etag.startswith("W/") else r.headers.get("Last-Modified")
+            if validator:
+                _validator_path(part).write_text(validator, encoding="utf-8")
+            else:
+                remove(_validator_path(part))
         done = have
         bar.update(done, total)
         with open(part, mode) as f:

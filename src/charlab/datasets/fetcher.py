@@ -24,7 +24,7 @@ import requests
 
 from .. import __version__
 from ..errors import CharlabError
-from .download import DEFAULT_POLICY, DownloadError, Policy, Progress, download, remove
+from .download import DEFAULT_POLICY, DownloadError, Policy, Progress, discard, download, remove
 from .mirror import Mirror, MirrorError
 from .paths import default_data_dir, fetch_command, get_entry, read_source, sha256_file
 from .prepare import STEPS, PrepareError
@@ -155,7 +155,7 @@ def _from_mirror(entry: Dataset, mirror: Mirror, folder: Path, progress: bool | 
         raise _SourceFailed(str(e)) from e
     sha = sha256_file(part)
     if sha != expected:
-        remove(part)
+        discard(part)
         raise _SourceFailed(
             f"{url} served sha256 {sha[:12]}..., but the mirror's SHA256SUMS says {expected[:12]}... (deleted)"
         )
@@ -201,6 +201,7 @@ def _from_upstream(
                 progress=progress,
                 label=entry.name,
                 session=session,
+                blind_resume=source.sha256 is not None,  # unchecked files restart unless the server can tell
             )
         except DownloadError as e:
             raise _SourceFailed(str(e)) from e
@@ -208,7 +209,7 @@ def _from_upstream(
             raise _SourceFailed(f"{url}: {e}") from e
         if expected is not None and part.stat().st_size != expected:
             got = part.stat().st_size
-            remove(part)
+            discard(part)
             raise _SourceFailed(f"{url} served {got:,} bytes, expected {expected:,} (deleted)")
         parts.append(part)
     downloads = {url: sha256_file(p) for url, p in zip(source.urls, parts, strict=True)}
@@ -217,14 +218,16 @@ def _from_upstream(
         with open(prepared, "wb") as out:
             STEPS[source.prepare](parts, out, **dict(source.options))
     except PrepareError as e:
-        for p in (prepared, *parts):
-            remove(p)
+        remove(prepared)
+        for p in parts:
+            discard(p)
         raise _SourceFailed(f"{', '.join(source.urls)}: {e} (deleted)") from e
     sha, size = sha256_file(prepared), prepared.stat().st_size
     wrong = (source.sha256 is not None and sha != source.sha256) or (source.size is not None and size != source.size)
     if wrong:
-        for p in (prepared, *parts):
-            remove(p)
+        remove(prepared)
+        for p in parts:
+            discard(p)
         want = f"sha256 {source.sha256[:12]}..." if source.sha256 else f"{source.size:,} bytes"
         raise _SourceFailed(
             f"{', '.join(source.urls)} gave an input.txt with sha256 {sha[:12]}... "
@@ -248,10 +251,7 @@ def _from_upstream(
         notes.append(f"used a fallback source: {source.what}")
     if source.sha256 is None and source.size is None:
         notes.append("no known checksum for this source: sha256 recorded in SOURCE.json, not verified")
-    result = FetchResult(entry.name, _install(folder, prepared, record), "fetched", record, notes)
-    for p in parts:
-        remove(p)
-    return result
+    return FetchResult(entry.name, _install(folder, prepared, record), "fetched", record, notes)
 
 
 def _check_present(entry: Dataset, folder: Path) -> FetchResult:
@@ -299,12 +299,16 @@ def fetch_dataset(
         try:
             if mirror:
                 try:
-                    return _from_mirror(entry, Mirror(mirror, policy=policy, session=session), folder, progress)
+                    result = _from_mirror(entry, Mirror(mirror, policy=policy, session=session), folder, progress)
+                    remove(folder / ".partial")  # installed: partial downloads of any source are moot
+                    return result
                 except _SourceFailed as e:
                     failures.append(str(e))
             for source in entry.sources:
                 try:
-                    return _from_upstream(entry, source, folder, policy, progress, session)
+                    result = _from_upstream(entry, source, folder, policy, progress, session)
+                    remove(folder / ".partial")
+                    return result
                 except _SourceFailed as e:
                     failures.append(str(e))
                     cause = e.__cause__
