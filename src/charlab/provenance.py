@@ -1,0 +1,41 @@
+"""How to say where and how long a result was produced: shared by run summaries and the notebook stamps."""
+
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+
+import torch
+
+
+def cpu_name() -> str:
+    """The CPU model as the OS reports it, e.g. 'Intel(R) Xeon(R) CPU @ 2.20GHz'."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def gpu_name() -> str | None:
+    """The CUDA device name if torch sees one, else None."""
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+
+
+def device_description(device: torch.device | str) -> str:
+    device = torch.device(device)
+    if device.type == "cuda":
+        return f"GPU {torch.cuda.get_device_name(device)}"
+    return f"CPU {cpu_name()} ({torch.get_num_threads()} threads)"
+
+
+def format_duration(seconds: float) -> str:
+    """'7 min 12 s', '42 s', '1 h 03 min'."""
+    s = round(seconds)
+    if s < 60:
+        return f"{s} s"
+    if s < 3600:
+        return f"{s // 60} min {s % 60:02d} s"
+    return f"{s // 3600} h {s % 3600 // 60:02d} min"

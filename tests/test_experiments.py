@@ -1,0 +1,27 @@
+import matplotlib
+
+from charlab.experiments import run_experiment
+from charlab.plots import plot_losses
+from charlab.provenance import format_duration
+
+matplotlib.use("Agg")
+
+
+def test_run_experiment_trains_fresh_and_reports_provenance(text_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))
+    first = run_experiment("names", "smoke", data_path=text_file, progress=False, max_iters=6, eval_interval=3)
+    assert first.run_dir == tmp_path / "runs" / "names-smoke"
+    again = run_experiment("names", "smoke", data_path=text_file, progress=False, max_iters=6,
+                           eval_interval=3)  # a second run replaces the first instead of refusing
+    assert again.result.iters == 6 and [m["iter"] for m in again.metrics] == [0, 3, 6]
+    text = again.summary()
+    assert "LSTM 1x32" in text and "6 iterations" in text and "CPU" in text and "names-smoke" in text
+    assert again.load().vocab.chars == tuple(sorted(set(text_file.read_text())))
+    ax = plot_losses(again.metrics, anchors={"reference": 1.5})
+    assert len(ax.lines) == 3
+
+
+def test_format_duration():
+    assert format_duration(42.4) == "42 s"
+    assert format_duration(432) == "7 min 12 s"
+    assert format_duration(3780) == "1 h 03 min"
