@@ -742,3 +742,34 @@ def test_book_data_page_is_generated_from_the_registry():
     assert page == render(), "book/data.md is stale: python -m charlab.datasets.page > book/data.md"
     for entry in DATASETS.values():
         assert f"## `{entry.name}`" in page and all(url in page for url in entry.urls)
+
+
+def test_real_sigint_exits_130_and_installs_nothing(server, tmp_path):
+    """A real Ctrl-C (SIGINT) to `fetch.py` while it waits on a slow HTTP mirror."""
+    import os
+    import signal
+
+    serve(server, "/m/SHA256SUMS", f"{sha(TEXT)}  blog/input.txt\n".encode())
+    route = serve(server, "/m/blog/input.txt", TEXT, delay=5.0)
+    command = [sys.executable, str(ROOT / "data_scripts" / "fetch.py"), "blog", "--data-dir", str(tmp_path)]
+    proc = subprocess.Popen(
+        [*command, "--mirror", server.url + "/m"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CHARLAB_DATA_MIRROR": ""},
+    )
+    deadline = time.monotonic() + 20
+    while not route.log and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert_nothing_unverified(tmp_path / "blog")
+
+
+def test_unwritable_data_dir_is_a_clear_error(monkeypatch, tmp_path):
+    register(monkeypatch, "fx", Source(("http://127.0.0.1:9/never",), "copy", "x"))
+    (tmp_path / "file").write_text("not a directory")
+    with pytest.raises(CharlabError, match="cannot create .*--data-dir"):
+        datasets.fetch("fx", tmp_path / "file", progress=False, policy=FAST)

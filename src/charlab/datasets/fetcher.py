@@ -153,6 +153,8 @@ def _from_mirror(entry: Dataset, mirror: Mirror, folder: Path, progress: bool | 
         url = mirror.get(entry.name, part, progress=progress if callable(progress) or mirror.is_http else False)
     except (MirrorError, DownloadError) as e:
         raise _SourceFailed(str(e)) from e
+    except requests.RequestException as e:  # a malformed mirror URL and the like
+        raise _SourceFailed(f"mirror {mirror}: {e}") from e
     sha = sha256_file(part)
     if sha != expected:
         discard(part)
@@ -280,6 +282,21 @@ def fetch_dataset(
     policy: Policy = DEFAULT_POLICY,
 ) -> FetchResult:
     """Make `<data_dir>/<name>/input.txt` exist and be verified; say what was done. See `fetch`."""
+    try:
+        return _fetch_dataset(name, data_dir, mirror, force, progress, policy)
+    except OSError as e:  # disk full, read-only data dir...: the user's environment, not a bug
+        where = f" ({e.filename})" if e.filename else ""
+        raise CharlabError(f"could not fetch {name!r}: {e.strerror or e}{where}") from e
+
+
+def _fetch_dataset(
+    name: str,
+    data_dir: Path | str | None,
+    mirror: str | Path | None,
+    force: bool,
+    progress: bool | Progress,
+    policy: Policy,
+) -> FetchResult:
     entry = get_entry(name)
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
     if mirror is None:
