@@ -193,7 +193,8 @@ _ENTRIES = [
         preparation="unzip the single member `enwik8` (zip CRC-32 checked); the post trains on the first 96 "
         "MB "
         "and validates on the last 4 MB, a split the training code makes",
-        differs_from_post="the post's file (its sha256 was never recorded here, so it is checked by size)",
+        differs_from_post="the post's data (enwik8 is a fixed benchmark file; its sha256 is not recorded here, so it "
+        "is checked by size and by the zip's CRC-32)",
         known_copies=(
             KnownCopy(
                 "e33ac91b97a53d998f2f87893efd37e9b081f7c6ed9b9fdb44cd468702295c39",
@@ -246,7 +247,7 @@ _ENTRIES = [
         "5,809,090 (kept, so the bytes match the published file)",
         differs_from_post="the post trained on all of Linux (474 MB; see `linux-full`); this published file "
         "is "
-        "a 6.2 MB subset of older kernel code",
+        "a 6.2 MB subset of the kernel code of the time",
         known_copies=(
             KnownCopy(
                 "63155e8af3ba9ae059a9031e8f424179818a9a83287ce60ac0df6e10aacf52c7",
