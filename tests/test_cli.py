@@ -1,0 +1,80 @@
+"""Every user mistake is one line on stderr, a non-zero exit status, and no traceback."""
+
+import subprocess
+import sys
+
+import pytest
+
+from charlab.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code, err, pattern):
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("charlab: error: "), err
+    assert pattern in lines[0], lines[0]
+
+
+def write(path, data):
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "make, pattern",
+    [
+        (lambda d: d / "missing.txt", "no such file or dataset"),
+        (lambda d: d, "is a directory, but a text file is expected"),
+        (lambda d: write(d / "empty.txt", b""), "is empty"),
+        (lambda d: write(d / "bad.txt", b"abc\xa9def"), "not valid UTF-8 at byte offset 3"),
+    ],
+    ids=["missing", "directory", "empty", "invalid-utf8"],
+)
+def test_train_input_errors(capsys, tmp_path, make, pattern):
+    data = make(tmp_path)
+    code, _, err = run(capsys, "train", str(data), "--preset", "smoke", "--out", str(tmp_path / "run"))
+    assert_one_line_error(code, err, pattern)
+
+
+def test_unknown_preset_and_dataset_suggest_a_name(capsys, text_file, tmp_path):
+    code, _, err = run(capsys, "train", str(text_file), "--preset", "smoek", "--out", str(tmp_path / "r"))
+    assert_one_line_error(code, err, "did you mean 'smoke'")
+    code, _, err = run(capsys, "train", "shakespear", "--preset", "smoke", "--out", str(tmp_path / "r"))
+    assert_one_line_error(code, err, "did you mean 'shakespeare'")
+
+
+def test_missing_dataset_prints_the_fetch_command(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))
+    code, _, err = run(capsys, "train", "names", "--preset", "smoke", "--out", str(tmp_path / "r"))
+    assert_one_line_error(code, err, "python data_scripts/fetch.py names")
+
+
+def test_train_sample_eval_round_trip_and_prime_errors(capsys, text_file, tmp_path):
+    run_dir = tmp_path / "run"
+    code, out, _ = run(capsys, "train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet",
+                       "--max-iters", "10", "--hidden-size", "16")
+    assert code == 0 and "done: 10 iterations" in out
+    code, out, _ = run(capsys, "sample", str(run_dir), "--length", "30", "--seed", "1", "--num", "2",
+                       "--prime", "The ")
+    assert code == 0 and out.count("--- sample") == 2 and out.count("The ") >= 2
+    code, out, _ = run(capsys, "eval", str(run_dir), str(text_file))
+    assert code == 0 and "nats/char" in out and "bits/char" in out
+    code, _, err = run(capsys, "sample", str(run_dir), "--prime", "Zebra§")
+    assert_one_line_error(code, err, "not in the model's vocabulary")
+    code, _, err = run(capsys, "sample", str(run_dir), "--temperature", "-0.5")
+    assert_one_line_error(code, err, "temperature must be >= 0")
+    code, _, err = run(capsys, "sample", str(tmp_path / "nowhere"))
+    assert_one_line_error(code, err, "no such checkpoint")
+
+
+def test_errors_from_a_real_process_have_no_traceback(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "charlab", "train", str(tmp_path), "--preset", "smoke",
+                           "--out", str(tmp_path / "r")], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
