@@ -122,7 +122,11 @@ class BatchedRNN:
         init_scale: float = 0.01,
         seed: int = 0,
         vocab: Sequence[str] | None = None,
+        dtype: str = "float64",
     ) -> None:
+        """dtype "float64" is the gist's precision; "float32" halves the arithmetic cost (same math)."""
+        if dtype not in ("float64", "float32"):
+            raise CharlabError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         if batch_size < 1:
             raise CharlabError(f"batch_size must be at least 1, got {batch_size}")
         stream_len = len(text) // batch_size
@@ -141,9 +145,11 @@ class BatchedRNN:
         self.batch_size, self.hidden_size, self.seq_length = batch_size, hidden_size, seq_length
         self.learning_rate, self.clip = learning_rate, clip
         self.rng = np.random.default_rng(seed)
-        self.params = init_params(len(self.vocab), hidden_size, self.rng, init_scale)
+        self.dtype = np.dtype(dtype)
+        params = init_params(len(self.vocab), hidden_size, self.rng, init_scale)  # same draws as the gist
+        self.params = {k: v.astype(self.dtype) for k, v in params.items()}
         self.mem = {k: np.zeros_like(v) for k, v in self.params.items()}
-        self.hprev = np.zeros((batch_size, hidden_size))
+        self.hprev = np.zeros((batch_size, hidden_size), self.dtype)
         self.n, self.p = 0, 0
         self.smooth_loss = float(-np.log(1.0 / len(self.vocab)) * seq_length)
 
@@ -154,7 +160,7 @@ class BatchedRNN:
     def next_chunk(self) -> tuple[np.ndarray, np.ndarray]:
         """(T, B) inputs and targets for this iteration; all streams reset together at the end of a pass."""
         if self.n == 0 or needs_reset(self.p, self.seq_length, self.data.shape[1]):
-            self.hprev = np.zeros((self.batch_size, self.hidden_size))
+            self.hprev = np.zeros((self.batch_size, self.hidden_size), self.dtype)
             self.p = 0
         chunk = self.data[:, self.p : self.p + self.seq_length + 1]
         return chunk[:, :-1].T, chunk[:, 1:].T
@@ -194,10 +200,10 @@ class BatchedRNN:
 
 
 def compare_speed(text: str, batch_size: int = 32, seconds: float = 2.0, rounds: int = 3,
-                  seed: int = 0) -> dict[str, float]:
+                  seed: int = 0, dtype: str = "float64") -> dict[str, float]:
     """Training throughput in characters per second, faithful vs batched, measured in the same process.
 
-    Each round times both for about `seconds` each, alternating, and the best round of each counts (the
+    Each round times both for about `seconds` / `rounds` each, alternating, and the best round of each counts (the
     least disturbed by whatever else the machine is doing). Returns chars/s of both and their ratio.
     """
     import time
@@ -205,7 +211,7 @@ def compare_speed(text: str, batch_size: int = 32, seconds: float = 2.0, rounds:
     from .minchar import MinCharRNN
 
     faithful = MinCharRNN(text, seed=seed)
-    batched = BatchedRNN(text, batch_size=batch_size, seed=seed)
+    batched = BatchedRNN(text, batch_size=batch_size, seed=seed, dtype=dtype)
     faithful.train(20, progress=False)  # warm up
     batched.train(2, progress=False)
     best = {"faithful": 0.0, "batched": 0.0}
@@ -218,4 +224,4 @@ def compare_speed(text: str, batch_size: int = 32, seconds: float = 2.0, rounds:
                 iters += 1
             best[name] = max(best[name], iters * chars_per_iter / elapsed)
     return {"faithful_chars_per_s": best["faithful"], "batched_chars_per_s": best["batched"],
-            "ratio": best["batched"] / best["faithful"], "batch_size": batch_size}
+            "ratio": best["batched"] / best["faithful"], "batch_size": batch_size, "dtype": dtype}
