@@ -52,6 +52,15 @@ def gradient_step(params: Params, inputs: list[int], targets: list[int], lr: flo
     return {k: v - lr * grads[k] for k, v in params.items()}
 
 
+def one_step(seed: int = 0, lr: float = 0.05) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Scores for "hell" before and after one gradient step of a fresh model, and the targets."""
+    model = make_model(seed)
+    inputs, targets = io(model)
+    before = scores(model.params, inputs)
+    after = scores(gradient_step(model.params, inputs, targets, lr), inputs)
+    return before, after, targets
+
+
 def count_changes(before: np.ndarray, after: np.ndarray, targets: list[int]) -> tuple[int, int]:
     """(how many of the 4 correct-target scores rose, how many of the 12 other scores fell)."""
     delta = after - before

@@ -25,6 +25,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -274,7 +275,9 @@ class MinCharRNN:
         seed: int = 0,
         vocab: Sequence[str] | None = None,
         reset_rule: str = ">",
+        carry_dhnext: bool = True,
     ) -> None:
+        """Hyperparameters as in the gist; reset_rule=">=" and carry_dhnext=False reproduce two traps."""
         if len(text) <= seq_length:
             raise CharlabError(
                 f"the text has {len(text)} characters but seq_length is {seq_length}: one chunk needs "
@@ -292,6 +295,9 @@ class MinCharRNN:
         self.data = [self.char_to_ix[ch] for ch in text]
         self.hidden_size, self.seq_length = hidden_size, seq_length
         self.learning_rate, self.clip, self.reset_rule = learning_rate, clip, reset_rule
+        self.carry_dhnext = carry_dhnext
+        self.train_seconds = 0.0  # wall time spent in train(), for throughput figures
+        self.last_train_elapsed = np.empty(0)  # per iteration of the last train() call, seconds
         self.rng = np.random.default_rng(seed)
         self.params = init_params(len(self.vocab), hidden_size, self.rng, init_scale)
         self.mem = {k: np.zeros_like(v) for k, v in self.params.items()}  # Adagrad's sums of squared gradients
@@ -320,7 +326,7 @@ class MinCharRNN:
     def step(self) -> float:
         """One iteration of the gist's loop; returns the chunk's loss (a sum over seq_length characters)."""
         inputs, targets = self.next_chunk()
-        loss, grads, self.hprev = lossfun(self.params, inputs, targets, self.hprev, self.clip)
+        loss, grads, self.hprev = lossfun(self.params, inputs, targets, self.hprev, self.clip, self.carry_dhnext)
         loss = float(loss)
         self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
         for k, param in self.params.items():  # Adagrad, in place
@@ -334,11 +340,15 @@ class MinCharRNN:
     def train(self, num_iters: int, progress: bool = True) -> np.ndarray:
         """Run `num_iters` iterations (the gist's `while True`, made finite); return each chunk's loss."""
         losses = np.empty(num_iters)
+        self.last_train_elapsed = np.empty(num_iters)
+        t0 = time.perf_counter()
         bar = tqdm(range(num_iters), desc="min-char-rnn", disable=not progress, mininterval=1.0)
         for i in bar:
             losses[i] = self.step()
+            self.last_train_elapsed[i] = time.perf_counter() - t0
             if i % 200 == 0:
                 bar.set_postfix(smooth_loss=f"{self.smooth_loss:.2f}", refresh=False)
+        self.train_seconds += time.perf_counter() - t0
         return losses
 
     def sample(self, n: int, seed_char: str | None = None, temperature: float = 1.0,

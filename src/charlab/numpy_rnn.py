@@ -13,6 +13,7 @@ averaged over the B streams, so with B = 1 loss and gradients are exactly the gi
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -152,6 +153,8 @@ class BatchedRNN:
         self.hprev = np.zeros((batch_size, hidden_size), self.dtype)
         self.n, self.p = 0, 0
         self.smooth_loss = float(-np.log(1.0 / len(self.vocab)) * seq_length)
+        self.train_seconds = 0.0  # wall time spent in train(), for throughput figures
+        self.last_train_elapsed = np.empty(0)  # per iteration of the last train() call, seconds
 
     @property
     def chars_per_iter(self) -> int:
@@ -182,12 +185,16 @@ class BatchedRNN:
     def train(self, num_iters: int, progress: bool = True) -> np.ndarray:
         """Run num_iters iterations; return each chunk's loss."""
         losses = np.empty(num_iters)
+        self.last_train_elapsed = np.empty(num_iters)
+        t0 = time.perf_counter()
         bar = tqdm(range(num_iters), desc=f"batched RNN (B={self.batch_size})", disable=not progress,
                    mininterval=1.0)
         for i in bar:
             losses[i] = self.step()
+            self.last_train_elapsed[i] = time.perf_counter() - t0
             if i % 50 == 0:
                 bar.set_postfix(smooth_loss=f"{self.smooth_loss:.2f}", refresh=False)
+        self.train_seconds += time.perf_counter() - t0
         return losses
 
     def sample(self, n: int, seed_char: str, temperature: float = 1.0) -> str:
@@ -206,8 +213,6 @@ def compare_speed(text: str, batch_size: int = 32, seconds: float = 2.0, rounds:
     Each round times both for about `seconds` / `rounds` each, alternating, and the best round of each counts (the
     least disturbed by whatever else the machine is doing). Returns chars/s of both and their ratio.
     """
-    import time
-
     from .minchar import MinCharRNN
 
     faithful = MinCharRNN(text, seed=seed)
