@@ -1,0 +1,189 @@
+"""Baby names: the data preparation, generation and baselines of the names chapter.
+
+The post feeds char-rnn "8000 baby names listed out, one per line" and reports that about 90% of the sampled
+names do not occur in the training data. Three pieces make that measurable here:
+
+- `prepare_names` shuffles the corpus lines with a fixed seed (the CMU file is sorted, male names then female
+  names, so an unshuffled tail would be a validation set of female Z-names) and splits it by *lines*: the
+  validation split is a set of whole names the model never sees. The shuffled text is written to one file,
+  training lines first, and `NamesSplit.val_frac` is the character fraction at which charlab's contiguous
+  train/val split (`charlab.batching.split_ids`) falls exactly on the line boundary.
+- `generate_names` samples many streams at once and splits them into lines, like reading the post's long
+  sample one name per line.
+- `ngram_losses` scores count-based n-gram models (`charlab.analysis.ngram.NGramModel`) on the same validation
+  names, and `text_loss` scores the RNN on exactly the same characters, so the two losses compare.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .analysis.names import split_names
+from .analysis.ngram import NGramModel
+from .batching import StreamBatcher
+from .errors import CharlabError
+from .model import CharRNN
+from .sampling import sample
+from .text import Vocab, read_text
+from .train import evaluate_loss
+
+
+def _join(lines: Sequence[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+@dataclass(frozen=True)
+class NamesSplit:
+    """A shuffled names corpus split by lines: `path` holds the training lines, then the validation lines."""
+
+    path: Path
+    train_names: list[str]
+    val_names: list[str]
+    seed: int
+
+    @property
+    def train_text(self) -> str:
+        return _join(self.train_names)
+
+    @property
+    def val_text(self) -> str:
+        return _join(self.val_names)
+
+    @property
+    def text(self) -> str:
+        return self.train_text + self.val_text
+
+    @property
+    def val_frac(self) -> float:
+        """Pass as `val_frac=` to training: charlab's character split then ends exactly on a line boundary."""
+        return len(self.val_text) / len(self.text)
+
+
+def read_names(path: str | os.PathLike) -> list[str]:
+    """The names of a one-name-per-line file, in file order; empty lines are dropped, other lines kept as-is."""
+    return [line for line in read_text(path).split("\n") if line.strip()]
+
+
+def prepare_names(source: str | os.PathLike, seed: int = 0, val_frac: float = 0.1,
+                  out_dir: str | os.PathLike | None = None) -> NamesSplit:
+    """Shuffle the names of `source` with `seed`, hold out the last `val_frac` of the lines as validation names,
+    and write the shuffled text to `out_dir/shuffled-<seed>.txt` (default: beside `source`).
+
+    The file is rewritten only when its content would change, so a second call is cheap and a run's data hash
+    stays stable.
+    """
+    names = read_names(source)
+    if not 0 < val_frac < 1:
+        raise CharlabError(f"val_frac must be between 0 and 1, got {val_frac}")
+    n_val = round(len(names) * val_frac)
+    if n_val < 1 or n_val >= len(names):
+        raise CharlabError(f"{source}: {len(names)} names are too few to hold out {val_frac:.0%} as validation "
+                           "names; use a longer file or another val_frac")
+    random.Random(seed).shuffle(names)
+    split = NamesSplit(Path(out_dir or Path(source).parent) / f"shuffled-{seed}.txt",
+                       names[:-n_val], names[-n_val:], seed)
+    text = split.text
+    if round(len(text) * split.val_frac) != len(split.val_text):  # what charlab.batching.split_ids computes
+        raise AssertionError("the character split would not fall on the line boundary")
+    path = split.path
+    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one, never half
+    return split
+
+
+def generate_names(model: CharRNN, vocab: Vocab, n: int, temperature: float = 1.0, seed: int = 0,
+                   streams: int = 64, length: int = 256, max_rounds: int = 8) -> list[str]:
+    """Up to `n` names sampled from `model`: `streams` texts of `length` characters at a time, each started
+    from a newline and split into lines (`charlab.analysis.names.split_names`: empty lines are kept and count as
+    names, the clipped last line of each text is dropped).
+
+    Sampling stops after `max_rounds` rounds even if fewer than `n` names came out (a barely trained model may
+    hardly ever end a line), so the result can be shorter than `n`. Same arguments, same names.
+    """
+    if n < 1:
+        raise CharlabError(f"n must be a positive number of names, got {n}")
+    names: list[str] = []
+    for r in range(max_rounds):
+        for text in sample(model, vocab, length, temperature, num=streams, seed=seed + r):
+            names += split_names(text)
+        if len(names) >= n:
+            break
+    return names[:n]
+
+
+@torch.no_grad()
+def text_loss(model: CharRNN, vocab: Vocab, text: str, context: str = "\n") -> float:
+    """Mean cross-entropy of `model` on every character of `text`, in nats/char, reading it as one stream that
+    starts from a fresh state after `context` (default: the newline that ends the previous name).
+
+    charlab's own validation loss walks the split in batch-sized chunks and skips its ragged end; this scores
+    all of `text`, the same characters `NGramModel.loss(text, context=...)` scores.
+    """
+    if not text or not context:
+        raise CharlabError("text_loss needs a non-empty text and a non-empty context to predict it from")
+    ids = vocab.encode(context + text)[len(context) - 1:]  # the last context character predicts text[0]
+    return evaluate_loss(model, StreamBatcher(ids, 1, len(ids) - 1, name="text"))
+
+
+@dataclass(frozen=True)
+class NGramResult:
+    order: int
+    alpha: float
+    val_loss: float  # nats/char
+
+
+def ngram_losses(split: NamesSplit, orders: Iterable[int] = (1, 2, 3, 4, 5),
+                 alphas: Iterable[float] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)) -> list[NGramResult]:
+    """For each order, an add-alpha n-gram model counted on the training names and scored on the validation
+    names (nats/char, the context of the first name being the end of the training text); the smoothing alpha is
+    the one of `alphas` with the lowest validation loss, the way a trained RNN's best checkpoint is chosen.
+
+    The vocabulary is every character of the corpus, as the RNN's, so both predict the same symbols.
+    """
+    vocab = sorted(set(split.text))
+    train, val = split.train_text, split.val_text
+    results = []
+    for order in orders:
+        model = NGramModel(order, vocab=vocab).fit(train)
+        best = None
+        for alpha in alphas:
+            model.alpha = float(alpha)  # the counts do not depend on alpha: refit-free scoring
+            loss = model.loss(val, context=train)
+            if best is None or loss < best.val_loss:
+                best = NGramResult(order, float(alpha), loss)
+        if best is None:
+            raise CharlabError("ngram_losses needs at least one smoothing alpha")
+        results.append(best)
+    return results
+
+
+def ngram_names(split: NamesSplit, n: int, order: int = 2, seed: int = 0, temperature: float = 1.0) -> list[str]:
+    """Up to `n` names from an unsmoothed n-gram model of the training names (Goldberg's model: it only
+    reproduces n-grams it counted), generated as one text started after a newline and split into lines."""
+    model = NGramModel(order, alpha=0.0, vocab=sorted(set(split.text))).fit(split.train_text)
+    mean_len = len(split.train_text) / len(split.train_names)
+    text = model.sample(int(n * mean_len * 1.5) + 50, seed=seed, temperature=temperature, prime="\n")
+    return split_names(text)[:n]
+
+
+def name_grid_html(names: Sequence[str], columns: int = 6) -> str:
+    """An HTML table of `names`, filled column by column (read down, like a page of a names book)."""
+    if columns < 1:
+        raise CharlabError(f"columns must be positive, got {columns}")
+    rows = math.ceil(len(names) / columns)
+    cells = [[names[c * rows + r] if c * rows + r < len(names) else "" for c in range(columns)]
+             for r in range(rows)]
+    body = "".join("<tr>" + "".join(f'<td style="padding:2px 14px">{html.escape(x)}</td>' for x in row)
+                   + "</tr>" for row in cells)
+    return f'<table style="border-collapse:collapse;font-family:Georgia,serif">{body}</table>'

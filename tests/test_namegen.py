@@ -1,0 +1,140 @@
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from charlab.analysis.ngram import NGramModel
+from charlab.batching import split_ids
+from charlab.errors import CharlabError
+from charlab.model import CharRNN, ModelConfig
+from charlab.namegen import (
+    generate_names,
+    name_grid_html,
+    ngram_losses,
+    ngram_names,
+    prepare_names,
+    read_names,
+    text_loss,
+)
+from charlab.text import Vocab
+
+
+@pytest.fixture
+def names_file(tmp_path):
+    """A sorted list of made-up names, one per line, with the corpus's quirks (a blank line, a trailing space)."""
+    rng = random.Random(1)
+    syllables = ["an", "bel", "car", "di", "el", "fa", "gio", "ja", "ke", "li", "mo", "na", "ra", "sa", "to"]
+    names = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(1, 3))).capitalize()
+                    for _ in range(400)})
+    names += ["Jo Ann", "Jean-Luc", "Gale "]
+    path = tmp_path / "names" / "input.txt"
+    path.parent.mkdir()
+    path.write_text("\n".join(names[:5]) + "\n\n" + "\n".join(names[5:]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_prepare_shuffles_reproducibly_and_splits_by_lines(names_file, tmp_path):
+    names = read_names(names_file)
+    assert "" not in names and "Gale " in names  # blank lines dropped, lines otherwise kept as they are
+    split = prepare_names(names_file, seed=3, val_frac=0.1)
+    assert split.path == names_file.parent / "shuffled-3.txt"
+    assert split.path.read_text(encoding="utf-8") == split.text == split.train_text + split.val_text
+    assert sorted(split.train_names + split.val_names) == sorted(names)  # a permutation: nothing lost or added
+    assert len(split.val_names) == round(len(names) * 0.1)
+    assert split.train_names + split.val_names != names  # shuffled
+    again = prepare_names(names_file, seed=3, val_frac=0.1, out_dir=tmp_path / "elsewhere")
+    assert again.train_names == split.train_names and again.path.parent == tmp_path / "elsewhere"
+    assert prepare_names(names_file, seed=4).train_names != split.train_names
+
+
+def test_val_frac_makes_the_trainers_character_split_fall_on_the_line_boundary(names_file):
+    split = prepare_names(names_file, seed=0, val_frac=0.15)
+    vocab = Vocab.from_text(split.text)
+    parts = split_ids(vocab.encode(split.text), split.val_frac)
+    assert vocab.decode(parts["val"]) == split.val_text
+    assert vocab.decode(parts["train"]) == split.train_text
+
+
+def test_prepare_rejects_a_file_with_too_few_names(tmp_path):
+    path = tmp_path / "two.txt"
+    path.write_text("Ann\nBob\n")
+    with pytest.raises(CharlabError, match="too few"):
+        prepare_names(path, val_frac=0.1)
+    with pytest.raises(CharlabError, match="val_frac"):
+        prepare_names(path, val_frac=1.5)
+
+
+def _tiny_model(vocab: Vocab) -> CharRNN:
+    torch.manual_seed(0)
+    return CharRNN(ModelConfig(vocab_size=len(vocab), hidden_size=16, num_layers=1))
+
+
+def test_generate_names_is_reproducible_and_returns_lines(names_file):
+    split = prepare_names(names_file)
+    vocab = Vocab.from_text(split.text)
+    model = _tiny_model(vocab)
+    names = generate_names(model, vocab, 50, temperature=1.0, seed=7, streams=16, length=64)
+    assert len(names) == 50 and all("\n" not in n for n in names)
+    assert generate_names(model, vocab, 50, temperature=1.0, seed=7, streams=16, length=64) == names
+    assert generate_names(model, vocab, 50, temperature=1.0, seed=8, streams=16, length=64) != names
+    with pytest.raises(CharlabError):
+        generate_names(model, vocab, 0)
+
+
+def test_generate_names_stops_when_the_model_never_ends_a_line():
+    vocab = Vocab.from_text("ab\n")
+    model = _tiny_model(vocab)
+    with torch.no_grad():  # make the newline impossible
+        model.head.bias[vocab.chars.index("\n")] = -1e4
+    assert generate_names(model, vocab, 10, streams=2, length=16, max_rounds=3) == []
+
+
+def test_text_loss_scores_every_character_from_the_context():
+    vocab = Vocab.from_text("abc\n")
+    model = _tiny_model(vocab)
+    text = "abcab\ncab\n"
+    ids = vocab.encode("\n" + text)
+    with torch.no_grad():
+        logits, _ = model(torch.tensor(ids[:-1])[None])
+        expected = torch.nn.functional.cross_entropy(logits[0], torch.tensor(ids[1:])).item()
+    assert text_loss(model, vocab, text) == pytest.approx(expected, rel=1e-5)
+    # an untrained model is close to uniform: about ln(V) nats per character
+    assert abs(text_loss(model, vocab, text * 5) - math.log(len(vocab))) < 0.2
+    with pytest.raises(CharlabError):
+        text_loss(model, vocab, "")
+
+
+def test_ngram_losses_pick_the_best_alpha_and_higher_orders_learn_more(names_file):
+    split = prepare_names(names_file)
+    results = ngram_losses(split, orders=(1, 2, 3), alphas=(0.01, 0.1, 1.0))
+    assert [r.order for r in results] == [1, 2, 3]
+    for r in results:
+        model = NGramModel(r.order, alpha=r.alpha, vocab=sorted(set(split.text))).fit(split.train_text)
+        assert model.loss(split.val_text, context=split.train_text) == pytest.approx(r.val_loss)
+        for alpha in (0.01, 0.1, 1.0):  # the reported alpha is the best of the grid
+            other = NGramModel(r.order, alpha=alpha, vocab=sorted(set(split.text))).fit(split.train_text)
+            assert other.loss(split.val_text, context=split.train_text) >= r.val_loss - 1e-12
+    assert results[1].val_loss < results[0].val_loss  # syllable-made names: a bigram beats the unigram
+    assert all(np.isfinite(r.val_loss) for r in results)
+
+
+def test_ngram_names_are_lines_built_from_training_bigrams(names_file):
+    split = prepare_names(names_file)
+    names = ngram_names(split, 40, order=2, seed=1)
+    assert len(names) == 40
+    seen = {a + b for a, b in zip(split.train_text, split.train_text[1:], strict=False)}
+    for name in names:  # unsmoothed: every bigram of a generated name (and its start) was counted
+        line = "\n" + name
+        assert name and all(line[i:i + 2] in seen for i in range(len(line) - 1))
+    assert ngram_names(split, 40, order=2, seed=1) == names
+
+
+def test_name_grid_fills_columns_and_escapes():
+    table = name_grid_html(["A", "B", "C", "<D>", "E"], columns=2)
+    assert table.count("<tr>") == 3
+    first_row = table.split("<tr>")[1]
+    assert ">A<" in first_row and ">&lt;D&gt;<" in first_row  # read down: A, B, C then <D>, E
+    with pytest.raises(CharlabError):
+        name_grid_html(["A"], columns=0)
