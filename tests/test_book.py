@@ -186,3 +186,14 @@ def test_execute_rejects_unknown_scale(tmp_path):
     with pytest.raises(CharlabError, match="unknown scale 'huge'"):
         execute_notebook(tmp_path / "x.ipynb", scale="huge", output=tmp_path / "y.ipynb", timeout=1,
                          repo=REPO)
+
+
+def test_dataset_hashes_use_charlab_datasets(tmp_path, monkeypatch):
+    """Against the real charlab.datasets: the stamp hashes the file a notebook would read."""
+    (tmp_path / "names").mkdir()
+    (tmp_path / "names" / "input.txt").write_text("Anna\nBob\n")
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path))
+    digest = __import__("hashlib").sha256(b"Anna\nBob\n").hexdigest()
+    assert stamp_mod.dataset_hashes(["names"], cwd=tmp_path) == {"names": digest}
+    with pytest.raises(CharlabError, match="not fetched yet"):
+        stamp_mod.dataset_hashes(["pg"], cwd=tmp_path)

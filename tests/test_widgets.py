@@ -25,11 +25,11 @@ def page_json(widget) -> str:
 def test_temperature_sorts_and_aligns_measures():
     w = TemperatureWidget(
         {1.5: "wild", 0.2: "safe", 1.0: "plain"},
-        {"diversity": {0.2: 0.1, 1.0: 0.5, 1.5: 0.9}, "entropy": {1.5: 3.0, 0.2: math.nan, 1.0: 2.0}},
+        {"entropy": {1.5: 3.0, 0.2: math.nan, 1.0: 2.0}, "diversity": {0.2: 0.1, 1.0: 0.5, 1.5: 0.9}},
     )
     assert w.temperatures == [0.2, 1.0, 1.5]
     assert w.samples == ["safe", "plain", "wild"]
-    assert w.measures == {"diversity": [0.1, 0.5, 0.9], "entropy": [None, 2.0, 3.0]}
+    assert w.measures == [["entropy", [None, 2.0, 3.0]], ["diversity", [0.1, 0.5, 0.9]]]  # caller's order
     assert w.temperature == 1.0  # opens at T=1
     assert not w.live
     page_json(w)
@@ -105,7 +105,7 @@ def test_evolution_keeps_data_aligned_and_strict_json():
         {"real words": [0.0, 0.4, math.nan]},
     )
     assert w.losses == [[1, 4.0], [2, 3.0], [3, 2.5]]  # sorted by iteration
-    assert w.measures == {"real words": [0.0, 0.4, None]}
+    assert w.measures == [["real words", [0.0, 0.4, None]]]
     assert w.iteration == 100
     page_json(w)
 

@@ -99,7 +99,7 @@ def execute_notebook(
         raise NotebookFailed(path, _failed_cell(nb), reason) from None
     wall = time.monotonic() - start
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo)
+    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo, cwd=path.parent.resolve())
     apply_stamp(nb, stamp)
     nbformat.validate(nb)
     nbformat.write(nb, output)

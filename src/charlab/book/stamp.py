@@ -7,11 +7,13 @@ Jupyter, on Colab and in the book). Re-executing replaces both.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import platform
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -66,15 +68,20 @@ def git_state(repo: Path) -> tuple[str | None, bool]:
     return commit, dirty
 
 
-def dataset_hashes(names: list[str]) -> dict[str, str]:
-    """sha256 of each dataset file the notebook declares in `metadata.charlab.datasets`."""
+def dataset_hashes(names: list[str], cwd: Path | None = None) -> dict[str, str]:
+    """sha256 of each dataset file the notebook declares in `metadata.charlab.datasets`.
+
+    The data folder can depend on the working directory (charlab.datasets looks for the checkout around it),
+    so paths are resolved from `cwd`: the folder the notebook's kernel ran in.
+    """
     if not names:
         return {}
     from charlab import datasets  # only chapters that read data need it
 
     hashes = {}
     for name in names:
-        path = Path(datasets.dataset_path(name))
+        with _chdir(cwd or Path.cwd()):
+            path = Path(datasets.dataset_path(name)).resolve()
         if not path.is_file():
             raise CharlabError(
                 f"dataset {name!r} is not at {path}: fetch it with `python -m charlab.datasets {name}`"
@@ -83,8 +90,20 @@ def dataset_hashes(names: list[str]) -> dict[str, str]:
     return hashes
 
 
-def make_stamp(nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: str, repo: Path) -> dict:
-    """The stamp's data for an executed notebook (JSON-serialisable)."""
+@contextlib.contextmanager
+def _chdir(path: Path) -> Iterator[None]:
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def make_stamp(
+    nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: str, repo: Path, cwd: Path | None = None
+) -> dict:
+    """The stamp's data for an executed notebook (JSON-serialisable); `cwd` is where its kernel ran."""
     commit, dirty = git_state(repo)
     declared = nb.metadata.get("charlab", {}).get("datasets", [])
     return {
@@ -97,7 +116,7 @@ def make_stamp(nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: st
         "charlab_version": charlab.__version__,
         "git_commit": commit,
         "git_dirty": dirty,
-        "datasets": dataset_hashes(list(declared)),
+        "datasets": dataset_hashes(list(declared), cwd),
         "python": platform.python_version(),
         "code_sha256": code_sha256(nb),
     }

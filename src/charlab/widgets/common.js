@@ -86,10 +86,11 @@ function lineChart(points, { width = 320, height = 110, title = "", klass = "" }
 }
 
 // The measures panel: one row per measure with its current value and a sparkline over the slider's axis.
+// `measures` is [[name, [value per slider position]], ...] (a list, so the author's order survives).
 function measuresPanel(measures, axis, axisLabel) {
   const rows = [];
   const table = h("div", { class: "charlab-measures" });
-  for (const [name, values] of Object.entries(measures)) {
+  for (const [name, values] of measures) {
     const value = h("span", { class: "charlab-measure-value" });
     const chart = lineChart(axis.map((x, i) => [x, values[i]]), { width: 150, height: 44, klass: "charlab-spark" });
     chart.node.setAttribute("aria-label", `${name} against ${axisLabel}`);

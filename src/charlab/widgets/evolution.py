@@ -33,7 +33,7 @@ class EvolutionWidget(anywidget.AnyWidget):
     iterations = t.List(t.Int()).tag(sync=True)
     samples = t.List(t.Unicode()).tag(sync=True)
     losses = t.List(t.List(t.Float())).tag(sync=True)  # [[iteration, loss], ...], sorted, thinned
-    measures = t.Dict().tag(sync=True)
+    measures = t.List(t.List()).tag(sync=True)  # [[name, [value per sampled iteration]], ...], caller's order
     index = t.Int(0).tag(sync=True)
 
     def __init__(
@@ -58,7 +58,7 @@ def _validate(
     samples: Sequence[str],
     losses: Sequence[tuple[int, float]],
     measures: Mapping[str, Sequence[float | None]] | None,
-) -> tuple[list[int], list[str], list[list[float]], dict[str, list[float | None]]]:
+) -> tuple[list[int], list[str], list[list[float]], list[list]]:
     its = list(iterations)
     texts = list(samples)
     if not its or not texts:
@@ -85,11 +85,11 @@ def _validate(
     if len(curve) > MAX_LOSS_POINTS:
         step = len(curve) / MAX_LOSS_POINTS
         curve = [curve[int(i * step)] for i in range(MAX_LOSS_POINTS - 1)] + [curve[-1]]
-    table: dict[str, list[float | None]] = {}
+    table: list[list] = []
     for name, values in (measures or {}).items():
         values = list(values)
         if len(values) != len(its):
             raise CharlabError(f"measure {name!r} has {len(values)} values for {len(its)} sampled iterations")
-        table[str(name)] = [_assets.measure_value(v, f"measure {name!r} at iteration {its[i]}")
-                            for i, v in enumerate(values)]
+        table.append([str(name), [_assets.measure_value(v, f"measure {name!r} at iteration {its[i]}")
+                                  for i, v in enumerate(values)]])
     return its, texts, curve, table

@@ -33,8 +33,9 @@ class TemperatureWidget(anywidget.AnyWidget):
 
     temperatures = t.List(t.Float()).tag(sync=True)
     samples = t.List(t.Unicode()).tag(sync=True)
-    # {name: [value per temperature, aligned with `temperatures`]}; None where a value is undefined.
-    measures = t.Dict().tag(sync=True)
+    # [[name, [value per temperature, aligned with `temperatures`]], ...] in the caller's order (a list, not a
+    # dict: notebooks are saved with sorted keys); None where a value is undefined.
+    measures = t.List(t.List()).tag(sync=True)
     index = t.Int(0).tag(sync=True)
     live = t.Bool(False).tag(sync=True)
     prime = t.Unicode("").tag(sync=True)
@@ -81,7 +82,7 @@ class TemperatureWidget(anywidget.AnyWidget):
 
 def _validate(
     samples: Mapping[float, str], measures: Mapping[str, Mapping[float, float | None]] | None
-) -> tuple[list[float], list[str], dict[str, list[float | None]]]:
+) -> tuple[list[float], list[str], list[list]]:
     """Sort by temperature and align every measure with the samples, or raise CharlabError."""
     if not isinstance(samples, Mapping) or not samples:
         raise CharlabError("TemperatureWidget needs at least one sample: pass {temperature: text, ...}")
@@ -94,7 +95,7 @@ def _validate(
         if not isinstance(by_temp[temp], str):
             raise CharlabError(f"the sample at T={temp} must be a str, got {type(by_temp[temp]).__name__}")
         texts.append(by_temp[temp])
-    table: dict[str, list[float | None]] = {}
+    table: list[list] = []
     for name, values in (measures or {}).items():
         if not isinstance(values, Mapping):
             raise CharlabError(f"measure {name!r} must map temperature -> value, got {type(values).__name__}")
@@ -106,5 +107,5 @@ def _validate(
                 f"measure {name!r} must have a value for exactly the sampled temperatures"
                 f" (missing {missing}, extra {extra})"
             )
-        table[str(name)] = [_assets.measure_value(got[tp], f"measure {name!r} at T={tp}") for tp in temps]
+        table.append([str(name), [_assets.measure_value(got[tp], f"measure {name!r} at T={tp}") for tp in temps]])
     return temps, texts, table
