@@ -47,7 +47,7 @@ def cmd_execute(args: argparse.Namespace) -> int:
         try:
             wall, _ = execute_notebook(path, scale=args.scale, output=output, timeout=args.timeout, repo=REPO)
         except NotebookFailed as e:
-            print(" FAILED", flush=True)
+            print(f" FAILED at {'cell ' + str(e.cell) if e.cell else 'kernel'}: {e.reason}", flush=True)
             failures.append(e)
             continue
         print(f" done in {format_duration(wall)} -> {output}", flush=True)

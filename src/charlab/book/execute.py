@@ -84,6 +84,8 @@ def execute_notebook(
         resources={"metadata": {"path": str(path.parent.resolve())}},
         store_widget_state=True,
         record_timing=False,  # per-cell timestamps would make every re-execution a noisy diff
+        # ipykernel warns at every start that local TCP is unencrypted; keep the progress lines readable.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     start = time.monotonic()
     try:
