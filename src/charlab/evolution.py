@@ -1,0 +1,228 @@
+"""Glue for the "evolution of samples while training" chapter: from a training run to tables, plots and a widget.
+
+The post trains an LSTM on War and Peace, samples every 100 iterations and reads the samples at iterations 100,
+300, 500, 700, 1200 and 2000. `charlab.train.SampleEvery` does the sampling and `charlab.analysis.evolution`
+turns one sample into numbers; this module connects them: it records the loss of every iteration (`LossLog`),
+measures every sample (`measure_samples`), measures same-length slices of the real novel so each number has a
+target (`novel_reference`), finds when a measure reaches its target for good (`settled_iteration`), maps the
+post's checkpoints onto a run of any length (`post_checkpoints`), and packs it all for `EvolutionWidget`.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from charlab.analysis.evolution import MEASURES, evolution_measures
+from charlab.errors import CharlabError
+from charlab.train import Callback
+
+POST_ITERS = 2000  # the post's last quoted checkpoint: the length of its run as far as the story goes
+POST_EVERY = 100
+POST_CHECKPOINTS = (100, 300, 500, 700, 1200, 2000)
+POST_ATTRIBUTION = 'Karpathy, 2015, "The Unreasonable Effectiveness of Recurrent Neural Networks"'
+
+# The post's samples at its checkpoints, verbatim (line breaks as published, trailing spaces included), quoted
+# for comparison and measured with the same functions as ours. They are a few hundred characters each, so their
+# measures are noisier than those of our longer samples.
+POST_SAMPLES: dict[int, str] = {
+    100: (
+        "tyntd-iafhatawiaoihrdemot  lytdws  e ,tfti, astai f ogoh eoase rrranbyne 'nhthnee e \n"
+        "plia tklrgd t o idoe ns,smtt   h ne etie h,hregtrs nigtike,aoaenns lng"
+    ),
+    300: (
+        '"Tmont thithey" fomesscerliund\n'
+        "Keushey. Thom here\n"
+        "sheulke, anmerenith ol sivh I lalterthend Bleipile shuwy fil on aseterlome\n"
+        'coaniogennc Phe lism thond hon at. MeiDimorotion in ther thize."'
+    ),
+    500: (
+        "we counter. He stutn co des. His stanted out one ofler that concossions and was \n"
+        "to gearang reay Jotrets and with fre colt otf paitt thin wall. Which das stimn "
+    ),
+    700: (
+        "Aftair fall unsuch that the hall for Prince Velzonski's that me of\n"
+        "her hearly, and behs to so arwage fiving were to it beloge, pavu say falling misfort \n"
+        "how, and Gogition is so overelical and ofter."
+    ),
+    1200: (
+        '"Kite vouch!" he repeated by her\n'
+        'door. "But I would be done and quarts, feeling, then, son is people...."'
+    ),
+    2000: (
+        '"Why do what that day," replied Natasha, and wishing to himself the fact the\n'
+        "princess, Princess Mary was easier, fed in had oftened him.\n"
+        "Pierre aking his soul came to the packs and drove up his father-in-law women."
+    ),
+}
+
+
+class LossLog(Callback):
+    """Keeps the training loss of every iteration, so a sample can be placed exactly on the loss curve.
+
+    The trainer's metrics average the loss over each evaluation interval; the post's checkpoints are single
+    iterations, and iteration 1 (loss near ln(vocabulary size)) would otherwise be missing."""
+
+    def __init__(self) -> None:
+        self.points: list[tuple[int, float]] = []
+
+    def on_train_start(self, trainer: Any) -> None:
+        self.points = [p for p in self.points if p[0] <= trainer.iter]
+
+    def on_iter_end(self, trainer: Any, loss: float) -> None:
+        self.points.append((trainer.iter, float(loss)))
+
+
+def sampling_interval(total_iters: int) -> int:
+    """Sample as often, relative to the length of the run, as the post did (every 100 of 2,000 iterations).
+
+    A 2,000-iteration run samples every 100 iterations, exactly like the post; a 40-iteration smoke run every 2."""
+    if total_iters < 1:
+        raise CharlabError(f"a run needs at least one iteration to sample from, got {total_iters}")
+    return max(1, round(POST_EVERY * total_iters / POST_ITERS))
+
+
+def sampled_iterations(total_iters: int, every: int) -> list[int]:
+    """The iterations `SampleEvery(every)` samples at: iteration 1, then every multiple of `every`."""
+    return sorted({1, *range(every, total_iters + 1, every)})
+
+
+def post_checkpoints(total_iters: int, every: int) -> dict[int, int]:
+    """Post checkpoint -> the sampled iteration of this run at the same fraction of the post's 2,000 iterations.
+
+    With a 2,000-iteration run sampling every 100 this is the identity; shorter runs get the nearest sample
+    (the earlier one on a tie), so the same comparison code runs at every scale."""
+    its = sampled_iterations(total_iters, every)
+    out = {}
+    for c in POST_CHECKPOINTS:
+        target = c * total_iters / POST_ITERS
+        out[c] = min(its, key=lambda i: (abs(i - target), i))
+    return out
+
+
+@dataclass
+class Evolution:
+    """Every sample of a run with its measures: one list entry per sampled iteration."""
+
+    iterations: list[int]
+    samples: list[str]
+    train_loss: list[float]  # the loss of the batch of that iteration
+    measures: dict[str, list[float]]  # name (as in MEASURES, same order) -> value per sampled iteration
+
+    def at(self, iteration: int) -> dict[str, float]:
+        """The measures of the sample taken at `iteration`."""
+        if iteration not in self.iterations:
+            raise CharlabError(f"no sample was taken at iteration {iteration}; sampled: {self.iterations[:8]}...")
+        i = self.iterations.index(iteration)
+        return {name: values[i] for name, values in self.measures.items()}
+
+    def sample_at(self, iteration: int) -> str:
+        if iteration not in self.iterations:
+            raise CharlabError(f"no sample was taken at iteration {iteration}; sampled: {self.iterations[:8]}...")
+        return self.samples[self.iterations.index(iteration)]
+
+
+def measure_samples(samples: Sequence[Mapping[str, Any]], reference_words: set[str]) -> Evolution:
+    """Measure the rows of `SampleEvery.samples` ({iter, train_loss, sample, ...}) against the novel's words."""
+    rows = sorted(samples, key=lambda r: r["iter"])
+    if not rows:
+        raise CharlabError("no samples to measure: train with callbacks=[SampleEvery(...)] first")
+    ref = {w.lower() for w in reference_words}
+    per_sample = [evolution_measures(r["sample"], ref) for r in rows]
+    return Evolution(
+        iterations=[int(r["iter"]) for r in rows],
+        samples=[r["sample"] for r in rows],
+        train_loss=[float(r["train_loss"]) for r in rows],
+        measures={name: [m[name] for m in per_sample] for name in MEASURES},
+    )
+
+
+@dataclass(frozen=True)
+class Band:
+    """The spread of a measure over same-length slices of the real text: 10th, 50th and 90th percentiles."""
+
+    low: float
+    median: float
+    high: float
+
+    def contains(self, value: float) -> bool:
+        return not math.isnan(value) and self.low <= value <= self.high
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolation percentile (numpy's default) of an already sorted list."""
+    if not sorted_values:
+        return math.nan
+    pos = (len(sorted_values) - 1) * q / 100
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
+
+
+def novel_reference(text: str, length: int, reference_words: set[str], n: int = 200,
+                    seed: int = 0) -> dict[str, Band]:
+    """What each measure looks like on real prose: `n` random slices of `text`, each `length` characters.
+
+    Slices have the samples' length because several measures depend on it (a slice cuts a word at each end;
+    rates of rare marks are noisier in short texts). NaN values (e.g. no comma in a slice) are left out."""
+    if length < 1 or length > len(text):
+        raise CharlabError(f"slice length must be between 1 and the text's {len(text):,} characters, got {length}")
+    rng = random.Random(seed)
+    ref = {w.lower() for w in reference_words}
+    starts = [rng.randrange(len(text) - length + 1) for _ in range(n)]
+    rows = [evolution_measures(text[s : s + length], ref) for s in starts]
+    bands = {}
+    for name in MEASURES:
+        values = sorted(v for r in rows if not math.isnan(v := r[name]))
+        bands[name] = Band(_percentile(values, 10), _percentile(values, 50), _percentile(values, 90))
+    return bands
+
+
+def settled_iteration(iterations: Sequence[int], values: Sequence[float | None],
+                      ok: Callable[[float], bool]) -> int | None:
+    """The first sampled iteration from which `ok(value)` holds at every later sample too, or None.
+
+    "For good" rather than "for the first time", because one lucky sample is not learning. NaN/None never pass."""
+    settled = None
+    for it, v in zip(iterations, values, strict=True):
+        if v is None or (isinstance(v, float) and math.isnan(v)) or not ok(v):
+            settled = None
+        elif settled is None:
+            settled = it
+    return settled
+
+
+def widget_kwargs(evolution: Evolution, losses: Sequence[tuple[int, float]],
+                  names: Sequence[str] | None = None, digits: int = 3) -> dict[str, Any]:
+    """Arguments for `EvolutionWidget`: measures labelled as in MEASURES and rounded, so the page stays small."""
+    table = {}
+    for name in names or list(MEASURES):
+        if name not in evolution.measures:
+            raise CharlabError(f"unknown measure {name!r}; choose from {', '.join(evolution.measures)}")
+        label = MEASURES[name][0] if name in MEASURES else name
+        table[label] = [None if math.isnan(v) else round(v, digits) for v in evolution.measures[name]]
+    return dict(iterations=evolution.iterations, samples=evolution.samples, losses=list(losses), measures=table)
+
+
+def excerpt(text: str, max_chars: int) -> str:
+    """The start of `text`, at most `max_chars` long, cut after the last whole word, with '…' when cut."""
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    return (cut[:space] if space > max_chars // 2 else cut).rstrip() + " …"
+
+
+def side_by_side_html(rows: Sequence[tuple[str, str, str]], headers: tuple[str, str, str]) -> str:
+    """An HTML table of (label, left text, right text) rows, texts shown preformatted (spaces matter here)."""
+    cell = 'style="text-align:left; vertical-align:top; white-space:pre-wrap; font-family:monospace; font-size:85%"'
+    head = "".join(f'<th style="text-align:left">{html.escape(h)}</th>' for h in headers)
+    body = "".join(
+        f'<tr><td style="vertical-align:top">{html.escape(label)}</td>'
+        f"<td {cell}>{html.escape(left)}</td><td {cell}>{html.escape(right)}</td></tr>"
+        for label, left, right in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -1,0 +1,136 @@
+import math
+
+import pytest
+
+from charlab.analysis.evolution import MEASURES
+from charlab.analysis.textstats import word_set
+from charlab.config import TrainConfig
+from charlab.errors import CharlabError
+from charlab.evolution import (
+    POST_CHECKPOINTS,
+    POST_SAMPLES,
+    Band,
+    LossLog,
+    excerpt,
+    measure_samples,
+    novel_reference,
+    post_checkpoints,
+    sampled_iterations,
+    sampling_interval,
+    settled_iteration,
+    side_by_side_html,
+    widget_kwargs,
+)
+from charlab.train import SampleEvery, train
+from charlab.widgets import EvolutionWidget
+
+
+def test_the_post_scale_samples_exactly_at_the_posts_checkpoints():
+    every = sampling_interval(2000)
+    assert every == 100
+    assert sampled_iterations(2000, every)[:3] == [1, 100, 200]
+    assert post_checkpoints(2000, every) == {c: c for c in POST_CHECKPOINTS}
+
+
+def test_short_runs_map_the_checkpoints_to_the_same_fraction_of_training():
+    every = sampling_interval(40)
+    assert every == 2
+    assert post_checkpoints(40, every) == {100: 2, 300: 6, 500: 10, 700: 14, 1200: 24, 2000: 40}
+    # a run too short to sample every 100th of it still samples at every iteration, and ties go early
+    assert sampling_interval(10) == 1
+    assert post_checkpoints(10, 1)[100] == 1
+    assert post_checkpoints(30, 3)[100] == 1  # target 1.5: between 1 and 3 -> the earlier one
+    with pytest.raises(CharlabError):
+        sampling_interval(0)
+
+
+def test_settled_iteration_means_for_good_not_once():
+    its = [1, 100, 200, 300, 400]
+    assert settled_iteration(its, [0.1, 0.9, 0.2, 0.8, 0.9], lambda v: v >= 0.5) == 300
+    assert settled_iteration(its, [0.9, 0.9, 0.9, 0.9, 0.9], lambda v: v >= 0.5) == 1
+    assert settled_iteration(its, [0.9, 0.9, 0.9, 0.9, 0.1], lambda v: v >= 0.5) is None
+    assert settled_iteration(its, [0.9, 0.9, math.nan, 0.9, 0.9], lambda v: v >= 0.5) == 300
+    assert settled_iteration(its, [0.9, 0.9, 0.9, None, 0.9], lambda v: v >= 0.5) == 400
+
+
+def test_novel_reference_on_real_text_and_on_a_repetitive_one(synthetic_text):
+    ref = word_set(synthetic_text)
+    bands = novel_reference(synthetic_text, 200, ref, n=50, seed=1)
+    assert set(bands) == set(MEASURES)
+    # every interior word is real; only the words a slice cuts at its ends may not be
+    assert bands["real_word_share"].median > 0.9
+    assert bands["double_space_rate"] == Band(0.0, 0.0, 0.0)
+    b = bands["mean_real_word_length"]
+    assert 2 <= b.low <= b.median <= b.high <= 4  # the synthetic words have 1 to 4 letters
+    assert b.contains(b.median) and not b.contains(math.nan) and not b.contains(b.high + 1)
+    # same seed, same slices
+    assert novel_reference(synthetic_text, 200, ref, n=50, seed=1) == bands
+    with pytest.raises(CharlabError):
+        novel_reference("short", 10, ref)
+
+
+def test_measure_samples_orders_rows_and_keeps_measure_order():
+    ref = word_set("the cat sat on the mat")
+    rows = [
+        {"iter": 100, "train_loss": 2.0, "sample": "the cat sat"},
+        {"iter": 1, "train_loss": 4.0, "sample": "xq  zz,k"},
+    ]
+    ev = measure_samples(rows, ref)
+    assert ev.iterations == [1, 100]
+    assert ev.train_loss == [4.0, 2.0]
+    assert list(ev.measures) == list(MEASURES)
+    assert ev.at(100)["real_word_share"] == 1.0
+    assert ev.at(1)["real_word_share"] == 0.0
+    assert ev.at(1)["double_space_rate"] == pytest.approx(1 / 1)
+    assert ev.sample_at(100) == "the cat sat"
+    with pytest.raises(CharlabError, match="iteration 7"):
+        ev.at(7)
+    with pytest.raises(CharlabError):
+        measure_samples([], ref)
+
+
+def test_widget_kwargs_build_a_widget_with_labelled_measures_and_gaps():
+    ref = word_set("the cat sat")
+    ev = measure_samples([{"iter": 1, "train_loss": 4.0, "sample": "1234"},
+                          {"iter": 2, "train_loss": 3.0, "sample": "the cat"}], ref)
+    kw = widget_kwargs(ev, [(1, 4.0), (2, 3.0)], names=["real_word_share", "comma_space_share"])
+    assert list(kw["measures"]) == [MEASURES["real_word_share"][0], MEASURES["comma_space_share"][0]]
+    assert kw["measures"]["real words"] == [None, 1.0]  # no words at all -> a gap, not 0
+    w = EvolutionWidget(**kw)
+    assert w.iterations == [1, 2] and w.samples[1] == "the cat"
+    with pytest.raises(CharlabError, match="unknown measure"):
+        widget_kwargs(ev, [(1, 4.0)], names=["nonsense"])
+
+
+def test_loss_log_and_sample_every_record_the_same_iterations(text_file, tmp_path):
+    config = TrainConfig(hidden_size=16, num_layers=1, batch_size=4, seq_len=16, max_iters=6, eval_interval=3,
+                         eval_max_chunks=2, device="cpu")
+    log, sampler = LossLog(), SampleEvery(every=2, length=30, seed=0)
+    train(text_file, config, tmp_path / "run", callbacks=[log, sampler], progress=False)
+    assert [p[0] for p in log.points] == [1, 2, 3, 4, 5, 6]
+    assert [r["iter"] for r in sampler.samples] == sampled_iterations(6, 2) == [1, 2, 4, 6]
+    losses = dict(log.points)
+    assert all(r["train_loss"] == pytest.approx(losses[r["iter"]]) for r in sampler.samples)
+    ev = measure_samples(sampler.samples, word_set(text_file.read_text()))
+    assert all(len(s) == 30 for s in ev.samples)
+
+
+def test_the_posts_samples_show_the_posts_story_in_our_measures():
+    # a sanity check of the quotes and the measures together: the post's iteration-100 jumble has double spaces
+    # and commas mostly without spaces; at iteration 2000 there are no double spaces and commas are followed by a
+    # space (or by a closing quote, as in 'day,"', which the novel does too).
+    novel_words = word_set(" ".join(POST_SAMPLES.values()))  # every word is "real" here; only the form differs
+    ev = measure_samples([{"iter": k, "train_loss": 0.0, "sample": v} for k, v in POST_SAMPLES.items()],
+                         novel_words)
+    early, late = ev.at(100), ev.at(2000)
+    assert early["double_space_rate"] > 0 and late["double_space_rate"] == 0
+    assert early["comma_space_share"] < 0.5 < late["comma_space_share"]
+    assert ev.at(1200)["quote_rate"] > 0 and early["quote_rate"] == 0
+
+
+def test_excerpt_and_html_table():
+    assert excerpt("short", 10) == "short"
+    assert excerpt("one two three four", 10) == "one two …"
+    assert excerpt("abcdefghijklmnop", 10) == "abcdefghij …"  # no space to cut at
+    page = side_by_side_html([("100", "a  <b>", 'x "y"')], ("iteration", "ours", "post"))
+    assert "&lt;b&gt;" in page and "a  &lt;" in page and "<th" in page and page.count("<tr>") == 2
