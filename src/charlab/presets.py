@@ -80,7 +80,7 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
     },
     "warpeace": {
         # Samples every 100 iterations from iteration 1: small batches so the early iterations tell the story.
-        # 25 validation chunks (51k characters) per evaluation: all 156 of the split would add half the training time.
+        # Evaluate on 25 validation chunks (51k characters): all 156 would add half the training time.
         "cpu": dict(batch_size=32, seq_len=64, max_iters=2000, eval_interval=100, eval_max_chunks=25),
         "blog": dict(batch_size=50, seq_len=50, max_iters=2000, eval_interval=100),
     },
