@@ -91,8 +91,13 @@ def test_measure_samples_orders_rows_and_keeps_measure_order():
 
 def test_widget_kwargs_build_a_widget_with_labelled_measures_and_gaps():
     ref = word_set("the cat sat")
-    ev = measure_samples([{"iter": 1, "train_loss": 4.0, "sample": "1234"},
-                          {"iter": 2, "train_loss": 3.0, "sample": "the cat"}], ref)
+    ev = measure_samples(
+        [
+            {"iter": 1, "train_loss": 4.0, "sample": "1234"},
+            {"iter": 2, "train_loss": 3.0, "sample": "the cat"},
+        ],
+        ref,
+    )
     kw = widget_kwargs(ev, [(1, 4.0), (2, 3.0)], names=["real_word_share", "comma_space_share"])
     assert list(kw["measures"]) == [MEASURES["real_word_share"][0], MEASURES["comma_space_share"][0]]
     assert kw["measures"]["real words"] == [None, 1.0]  # no words at all -> a gap, not 0
@@ -103,8 +108,16 @@ def test_widget_kwargs_build_a_widget_with_labelled_measures_and_gaps():
 
 
 def test_loss_log_and_sample_every_record_the_same_iterations(text_file, tmp_path):
-    config = TrainConfig(hidden_size=16, num_layers=1, batch_size=4, seq_len=16, max_iters=6, eval_interval=3,
-                         eval_max_chunks=2, device="cpu")
+    config = TrainConfig(
+        hidden_size=16,
+        num_layers=1,
+        batch_size=4,
+        seq_len=16,
+        max_iters=6,
+        eval_interval=3,
+        eval_max_chunks=2,
+        device="cpu",
+    )
     log, sampler = LossLog(), SampleEvery(every=2, length=30, seed=0)
     train(text_file, config, tmp_path / "run", callbacks=[log, sampler], progress=False)
     assert [p[0] for p in log.points] == [1, 2, 3, 4, 5, 6]
@@ -116,12 +129,15 @@ def test_loss_log_and_sample_every_record_the_same_iterations(text_file, tmp_pat
 
 
 def test_the_posts_samples_show_the_posts_story_in_our_measures():
-    # a sanity check of the quotes and the measures together: the post's iteration-100 jumble has double spaces
-    # and commas mostly without spaces; at iteration 2000 there are no double spaces and commas are followed by a
-    # space (or by a closing quote, as in 'day,"', which the novel does too).
-    novel_words = word_set(" ".join(POST_SAMPLES.values()))  # every word is "real" here; only the form differs
-    ev = measure_samples([{"iter": k, "train_loss": 0.0, "sample": v} for k, v in POST_SAMPLES.items()],
-                         novel_words)
+    # a sanity check of the quotes and the measures together: the post's iteration-100 jumble has double
+    # spaces and commas mostly without spaces; at iteration 2000 there are no double spaces and commas are
+    # followed by a space (or by a closing quote, as in 'day,"', which the novel does too).
+    novel_words = word_set(
+        " ".join(POST_SAMPLES.values())
+    )  # every word is "real" here; only the form differs
+    ev = measure_samples(
+        [{"iter": k, "train_loss": 0.0, "sample": v} for k, v in POST_SAMPLES.items()], novel_words
+    )
     early, late = ev.at(100), ev.at(2000)
     assert early["double_space_rate"] > 0 and late["double_space_rate"] == 0
     assert early["comma_space_share"] < 0.5 < late["comma_space_share"]

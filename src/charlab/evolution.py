@@ -1,11 +1,12 @@
-"""Glue for the "evolution of samples while training" chapter: from a training run to tables, plots and a widget.
+"""Glue for the "evolution of samples while training" chapter: from a run to tables, plots and a widget.
 
-The post trains an LSTM on War and Peace, samples every 100 iterations and reads the samples at iterations 100,
-300, 500, 700, 1200 and 2000. `charlab.train.SampleEvery` does the sampling and `charlab.analysis.evolution`
-turns one sample into numbers; this module connects them: it records the loss of every iteration (`LossLog`),
-measures every sample (`measure_samples`), measures same-length slices of the real novel so each number has a
-target (`novel_reference`), finds when a measure reaches its target for good (`settled_iteration`), maps the
-post's checkpoints onto a run of any length (`post_checkpoints`), and packs it all for `EvolutionWidget`.
+The post trains an LSTM on War and Peace, samples every 100 iterations and reads the samples at iterations
+100, 300, 500, 700, 1200 and 2000. `charlab.train.SampleEvery` does the sampling and
+`charlab.analysis.evolution` turns one sample into numbers; this module connects them: it records the loss
+of every iteration (`LossLog`), measures every sample (`measure_samples`), measures same-length slices of
+the real novel so each number has a target (`novel_reference`), finds when a measure reaches its target for
+good (`settled_iteration`), maps the post's checkpoints onto a run of any length (`post_checkpoints`), and
+packs it all for `EvolutionWidget`.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ POST_EVERY = 100
 POST_CHECKPOINTS = (100, 300, 500, 700, 1200, 2000)
 POST_ATTRIBUTION = 'Karpathy, 2015, "The Unreasonable Effectiveness of Recurrent Neural Networks"'
 
-# The post's samples at its checkpoints, verbatim (line breaks as published, trailing spaces included), quoted
-# for comparison and measured with the same functions as ours. They are a few hundred characters each, so their
-# measures are noisier than those of our longer samples.
+# The post's samples at its checkpoints, verbatim (line breaks as published, trailing spaces included),
+# quoted for comparison and measured with the same functions as ours. They are a few hundred characters
+# each, so their measures are noisier than those of our longer samples.
 POST_SAMPLES: dict[int, str] = {
     100: (
         "tyntd-iafhatawiaoihrdemot  lytdws  e ,tfti, astai f ogoh eoase rrranbyne 'nhthnee e \n"
@@ -80,7 +81,7 @@ class LossLog(Callback):
 def sampling_interval(total_iters: int) -> int:
     """Sample as often, relative to the length of the run, as the post did (every 100 of 2,000 iterations).
 
-    A 2,000-iteration run samples every 100 iterations, exactly like the post; a 40-iteration smoke run every 2."""
+    A 2,000-iteration run samples every 100 iterations, exactly like the post; a 40-iteration run every 2."""
     if total_iters < 1:
         raise CharlabError(f"a run needs at least one iteration to sample from, got {total_iters}")
     return max(1, round(POST_EVERY * total_iters / POST_ITERS))
@@ -92,7 +93,7 @@ def sampled_iterations(total_iters: int, every: int) -> list[int]:
 
 
 def post_checkpoints(total_iters: int, every: int) -> dict[int, int]:
-    """Post checkpoint -> the sampled iteration of this run at the same fraction of the post's 2,000 iterations.
+    """Post checkpoint -> the sampled iteration at the same fraction of training (of the post's 2,000).
 
     With a 2,000-iteration run sampling every 100 this is the identity; shorter runs get the nearest sample
     (the earlier one on a tie), so the same comparison code runs at every scale."""
@@ -116,18 +117,22 @@ class Evolution:
     def at(self, iteration: int) -> dict[str, float]:
         """The measures of the sample taken at `iteration`."""
         if iteration not in self.iterations:
-            raise CharlabError(f"no sample was taken at iteration {iteration}; sampled: {self.iterations[:8]}...")
+            raise CharlabError(
+                f"no sample was taken at iteration {iteration}; sampled: {self.iterations[:8]}..."
+            )
         i = self.iterations.index(iteration)
         return {name: values[i] for name, values in self.measures.items()}
 
     def sample_at(self, iteration: int) -> str:
         if iteration not in self.iterations:
-            raise CharlabError(f"no sample was taken at iteration {iteration}; sampled: {self.iterations[:8]}...")
+            raise CharlabError(
+                f"no sample was taken at iteration {iteration}; sampled: {self.iterations[:8]}..."
+            )
         return self.samples[self.iterations.index(iteration)]
 
 
 def measure_samples(samples: Sequence[Mapping[str, Any]], reference_words: set[str]) -> Evolution:
-    """Measure the rows of `SampleEvery.samples` ({iter, train_loss, sample, ...}) against the novel's words."""
+    """Measure the rows of `SampleEvery.samples` ({iter, train_loss, sample, ...}) against the novel."""
     rows = sorted(samples, key=lambda r: r["iter"])
     if not rows:
         raise CharlabError("no samples to measure: train with callbacks=[SampleEvery(...)] first")
@@ -162,14 +167,17 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def novel_reference(text: str, length: int, reference_words: set[str], n: int = 200,
-                    seed: int = 0) -> dict[str, Band]:
+def novel_reference(
+    text: str, length: int, reference_words: set[str], n: int = 200, seed: int = 0
+) -> dict[str, Band]:
     """What each measure looks like on real prose: `n` random slices of `text`, each `length` characters.
 
     Slices have the samples' length because several measures depend on it (a slice cuts a word at each end;
     rates of rare marks are noisier in short texts). NaN values (e.g. no comma in a slice) are left out."""
     if length < 1 or length > len(text):
-        raise CharlabError(f"slice length must be between 1 and the text's {len(text):,} characters, got {length}")
+        raise CharlabError(
+            f"slice length must be between 1 and the text's {len(text):,} characters, got {length}"
+        )
     rng = random.Random(seed)
     ref = {w.lower() for w in reference_words}
     starts = [rng.randrange(len(text) - length + 1) for _ in range(n)]
@@ -181,11 +189,12 @@ def novel_reference(text: str, length: int, reference_words: set[str], n: int = 
     return bands
 
 
-def settled_iteration(iterations: Sequence[int], values: Sequence[float | None],
-                      ok: Callable[[float], bool]) -> int | None:
+def settled_iteration(
+    iterations: Sequence[int], values: Sequence[float | None], ok: Callable[[float], bool]
+) -> int | None:
     """The first sampled iteration from which `ok(value)` holds at every later sample too, or None.
 
-    "For good" rather than "for the first time", because one lucky sample is not learning. NaN/None never pass."""
+    "For good" rather than "for the first time": one lucky sample is not learning. NaN/None never pass."""
     settled = None
     for it, v in zip(iterations, values, strict=True):
         if v is None or (isinstance(v, float) and math.isnan(v)) or not ok(v):
@@ -195,16 +204,22 @@ def settled_iteration(iterations: Sequence[int], values: Sequence[float | None],
     return settled
 
 
-def widget_kwargs(evolution: Evolution, losses: Sequence[tuple[int, float]],
-                  names: Sequence[str] | None = None, digits: int = 3) -> dict[str, Any]:
-    """Arguments for `EvolutionWidget`: measures labelled as in MEASURES and rounded, so the page stays small."""
+def widget_kwargs(
+    evolution: Evolution,
+    losses: Sequence[tuple[int, float]],
+    names: Sequence[str] | None = None,
+    digits: int = 3,
+) -> dict[str, Any]:
+    """Arguments for `EvolutionWidget`: measures labelled as in MEASURES and rounded (a smaller page)."""
     table = {}
     for name in names or list(MEASURES):
         if name not in evolution.measures:
             raise CharlabError(f"unknown measure {name!r}; choose from {', '.join(evolution.measures)}")
         label = MEASURES[name][0] if name in MEASURES else name
         table[label] = [None if math.isnan(v) else round(v, digits) for v in evolution.measures[name]]
-    return dict(iterations=evolution.iterations, samples=evolution.samples, losses=list(losses), measures=table)
+    return dict(
+        iterations=evolution.iterations, samples=evolution.samples, losses=list(losses), measures=table
+    )
 
 
 def excerpt(text: str, max_chars: int) -> str:
@@ -218,7 +233,10 @@ def excerpt(text: str, max_chars: int) -> str:
 
 def side_by_side_html(rows: Sequence[tuple[str, str, str]], headers: tuple[str, str, str]) -> str:
     """An HTML table of (label, left text, right text) rows, texts shown preformatted (spaces matter here)."""
-    cell = 'style="text-align:left; vertical-align:top; white-space:pre-wrap; font-family:monospace; font-size:85%"'
+    cell = (
+        'style="text-align:left; vertical-align:top; white-space:pre-wrap; '
+        'font-family:monospace; font-size:85%"'
+    )
     head = "".join(f'<th style="text-align:left">{html.escape(h)}</th>' for h in headers)
     body = "".join(
         f'<tr><td style="vertical-align:top">{html.escape(label)}</td>'
