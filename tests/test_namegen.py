@@ -5,18 +5,22 @@ import numpy as np
 import pytest
 import torch
 
+from charlab.analysis.names import name_set
 from charlab.analysis.ngram import NGramModel
 from charlab.batching import split_ids
 from charlab.errors import CharlabError
 from charlab.model import CharRNN, ModelConfig
 from charlab.namegen import (
     generate_names,
+    measure_names,
     name_grid_html,
     ngram_losses,
     ngram_names,
     prepare_names,
     read_names,
+    stats_markdown,
     text_loss,
+    within_one_edit,
 )
 from charlab.text import Vocab
 
@@ -75,10 +79,10 @@ def test_generate_names_is_reproducible_and_returns_lines(names_file):
     split = prepare_names(names_file)
     vocab = Vocab.from_text(split.text)
     model = _tiny_model(vocab)
-    names = generate_names(model, vocab, 50, temperature=1.0, seed=7, streams=16, length=64)
-    assert len(names) == 50 and all("\n" not in n for n in names)
-    assert generate_names(model, vocab, 50, temperature=1.0, seed=7, streams=16, length=64) == names
-    assert generate_names(model, vocab, 50, temperature=1.0, seed=8, streams=16, length=64) != names
+    names = generate_names(model, vocab, 30, temperature=1.0, seed=7, streams=16, length=64)
+    assert len(names) == 30 and all("\n" not in n for n in names)
+    assert generate_names(model, vocab, 30, temperature=1.0, seed=7, streams=16, length=64) == names
+    assert generate_names(model, vocab, 30, temperature=1.0, seed=8, streams=16, length=64) != names
     with pytest.raises(CharlabError):
         generate_names(model, vocab, 0)
 
@@ -138,3 +142,39 @@ def test_name_grid_fills_columns_and_escapes():
     assert ">A<" in first_row and ">&lt;D&gt;<" in first_row  # read down: A, B, C then <D>, E
     with pytest.raises(CharlabError):
         name_grid_html(["A"], columns=0)
+
+
+def test_within_one_edit():
+    known = name_set(["Marilen", "Jo Ann", "Bo"])
+    assert within_one_edit("marilen", known)  # the name itself, any case
+    assert within_one_edit("Marylen", known)  # substitution
+    assert within_one_edit("Marileen", known) and within_one_edit("Marien", known)  # insertion, deletion
+    assert within_one_edit("JoAnn", known) and within_one_edit("B", known)
+    assert not within_one_edit("Marlyne", known) and not within_one_edit("Zed", known)
+    assert not within_one_edit("", known) or "" in known
+
+
+def test_measure_names(names_file):
+    split = prepare_names(names_file, seed=0, val_frac=0.2)
+    train, held_out = split.train_names[0], next(n for n in split.val_names if n.lower() not in
+                                                  {t.lower() for t in split.train_names})
+    known = name_set(split.train_names)
+    near = next(train.strip() + c for c in "aeiou" if (train.strip() + c).lower() not in known)  # one insertion
+    new = "Ja" + "o" * 12  # the corpus's characters, but far from every name
+    stats = measure_names([train, held_out, near, new, "", train.lower()], split)
+    assert stats.count == 6
+    assert stats.novelty == pytest.approx(3 / 5)  # held_out, near, new among 5 non-empty
+    assert stats.well_formed == pytest.approx(4 / 6)  # "" and the lower-case copy are not well formed
+    assert stats.distinct == pytest.approx(5 / 6)  # the two spellings of `train` count once
+    held_out_near = within_one_edit(held_out, known)  # a real name may be one edit from another
+    assert stats.near_copies == pytest.approx((1 + held_out_near) / 3)  # `near`, never `new`
+    assert stats.held_out == pytest.approx(1 / 6)
+    empty = measure_names([], split)
+    assert empty.count == 0 and math.isnan(empty.novelty) and math.isnan(empty.distinct)
+
+
+def test_stats_markdown_has_one_row_per_set(names_file):
+    split = prepare_names(names_file)
+    table = stats_markdown({"a": measure_names(split.val_names[:3], split), "none": measure_names([], split)})
+    lines = table.splitlines()
+    assert len(lines) == 4 and lines[2].startswith("| a | 3 |") and "| none | 0 | – |" in lines[3]
