@@ -1,0 +1,242 @@
+"""The post's temperature claims, measured: sample one model across temperatures and score every sample.
+
+Karpathy (2015): lowering the temperature "makes the RNN more confident, but also more conservative in its
+samples", higher temperatures "give more diversity but at cost of more mistakes", and near zero the model says
+"the most likely thing", which turned out to be "an infinite loop about startups". `sweep` samples the same model at
+each temperature with the same seeds, and scores each sample with `charlab.analysis`:
+
+* diversity: distinct word unigrams and bigrams (distinct-1/2) and the character entropy (plain, and of the next
+  character given the two before it, which is low in a loop: there the past decides the next character);
+* mistakes: the share of sampled words that never occur in the training text;
+* loops: the share of the sample covered by one repeating cycle (`find_cycle`).
+
+`reference_measures` scores real held-out text cut to the same length, the yardstick for "T=1 writes like the
+author". All results are plain dicts and lists, so the notebook can plot them and hand them to
+`charlab.widgets.TemperatureWidget` as they are. Every diversity measure depends on the sample length, so only
+samples of equal length are compared (the sweep guarantees it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import torch
+
+from .analysis import char_entropy_bits, distinct_ngram_ratio, find_cycle, unknown_word_share
+from .analysis.cycles import Cycle
+from .errors import CharlabError
+from .model import CharRNN
+from .sampling import beam_search, sample
+from .text import Vocab
+
+# From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
+TEMPERATURES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7, 2.0)
+
+# A loop must cover this many characters to count: real prose repeats short phrases ("no, no, no") but never a
+# 100-character stretch three times over.
+LOOP_MIN_LENGTH = 100
+
+DIVERSITY = ("distinct words", "distinct word pairs", "char entropy (bits)", "next-char entropy (bits)")
+MISTAKES = ("unknown words",)
+LOOPS = ("share in a loop",)
+MEASURES = DIVERSITY + MISTAKES + LOOPS
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run PyTorch on one CPU thread inside the block, then restore the previous setting.
+
+    Sampling runs one character at a time on a few sequences: each step is a tiny matrix product, too small to
+    split across threads, and on a busy machine the threads of a parallel step wait for each other (on the
+    project's shared 2-core machine a sampling step took 40x longer with 2 threads than with 1)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def detect_loop(text: str, min_length: int = LOOP_MIN_LENGTH) -> Cycle | None:
+    """The longest stretch of `text` that repeats one unit (period >= 4 characters, >= 3 times, >= `min_length`
+    characters), or None: the automatic version of "looks like we've reached an infinite loop"."""
+    return find_cycle(text, min_period=4, min_repeats=3.0, min_length=min_length)
+
+
+def describe_loop(cycle: Cycle | None, text_length: int | None = None) -> str:
+    """One sentence for readers: period, where the loop starts, how often it repeats and the repeated unit."""
+    if cycle is None:
+        return "no loop (no stretch of the sample repeats one unit three times or more)"
+    until = "to the end of the sample" if cycle.reaches_end else f"until character {cycle.end:,}"
+    of = f" of {text_length:,}" if text_length else ""
+    return (f"loop of period {cycle.period} characters starting at character {cycle.start:,}{of}, "
+            f"repeated {cycle.repeats:.1f} times {until}: {cycle.unit!r}")
+
+
+def measure(text: str, reference_words: set[str]) -> dict[str, float]:
+    """Every measure of MEASURES for one sample; NaN where a measure is undefined (e.g. a sample with no word)."""
+    cycle = detect_loop(text)
+    return {
+        "distinct words": distinct_ngram_ratio(text, 1),
+        "distinct word pairs": distinct_ngram_ratio(text, 2),
+        "char entropy (bits)": char_entropy_bits(text, 0),
+        "next-char entropy (bits)": char_entropy_bits(text, 2),
+        "unknown words": unknown_word_share(text, reference_words),
+        "share in a loop": cycle.length / len(text) if cycle and text else 0.0,
+    }
+
+
+def _mean(values: Sequence[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+@dataclass
+class Sweep:
+    """Samples and their measures at each temperature.
+
+    samples:    {T: [text, ...]}, `num` samples of `length` characters per temperature
+    per_sample: {measure: {T: [value per sample]}}
+    measures:   {measure: {T: mean over the samples}}, the shape TemperatureWidget takes
+    """
+
+    temperatures: list[float]
+    samples: dict[float, list[str]]
+    per_sample: dict[str, dict[float, list[float]]]
+    length: int
+    prime: str = ""
+
+    @property
+    def measures(self) -> dict[str, dict[float, float]]:
+        return {name: {t: _mean(v) for t, v in by_t.items()} for name, by_t in self.per_sample.items()}
+
+    def first_samples(self) -> dict[float, str]:
+        """One sample per temperature (the first seed), what the widget shows."""
+        return {t: texts[0] for t, texts in self.samples.items()}
+
+    def table(self, names: Sequence[str] = MEASURES) -> list[dict[str, float]]:
+        """Rows {"T": t, measure: mean, ...}, one per temperature, for printing."""
+        means = self.measures
+        return [{"T": t, **{n: means[n][t] for n in names}} for t in self.temperatures]
+
+
+def sweep(
+    model: CharRNN,
+    vocab: Vocab,
+    reference_words: set[str],
+    temperatures: Sequence[float] = TEMPERATURES,
+    length: int = 2000,
+    num: int = 3,
+    prime: str = "",
+    seed: int = 0,
+) -> Sweep:
+    """Sample `num` texts of `length` characters at each temperature and measure each one.
+
+    The same seed is used at every temperature, so the samples differ only by the temperature (the random
+    numbers drawn are the same; what they select changes). `reference_words` is the training text's word set
+    (`charlab.analysis.word_set`), against which "unknown words" are counted."""
+    temps = sorted({float(t) for t in temperatures})
+    if not temps or temps[0] <= 0:
+        raise CharlabError(f"temperatures must be positive (use T=0 through near_zero), got {list(temperatures)}")
+    if length < 1 or num < 1:
+        raise CharlabError(f"length and num must be positive (got {length}, {num})")
+    with one_thread():
+        samples = {t: sample(model, vocab, length, temperature=t, prime=prime, num=num, seed=seed) for t in temps}
+    per_sample: dict[str, dict[float, list[float]]] = {name: {} for name in MEASURES}
+    for t, texts in samples.items():
+        scores = [measure(text, reference_words) for text in texts]
+        for name in MEASURES:
+            per_sample[name][t] = [s[name] for s in scores]
+    return Sweep(temps, samples, per_sample, length, prime)
+
+
+def reference_measures(text: str, reference_words: set[str], length: int, num: int = 10,
+                       seed: int = 0) -> dict[str, float]:
+    """The measures of `num` random stretches of real `text` (use the held-out split), each `length` characters,
+    averaged: where a sample that writes like the author should land."""
+    if len(text) < length:
+        raise CharlabError(f"the reference text has {len(text):,} characters, fewer than one sample ({length:,})")
+    rng = random.Random(seed)
+    starts = [rng.randrange(len(text) - length + 1) for _ in range(num)]
+    scores = [measure(text[s : s + length], reference_words) for s in starts]
+    return {name: _mean([s[name] for s in scores]) for name in MEASURES}
+
+
+@dataclass
+class NearZero:
+    """A low-temperature (or greedy) continuation and the loop found in it."""
+
+    method: str  # "argmax (T=0)", "sampling at T=0.1", "beam search (width 5)"
+    temperature: float
+    text: str
+    loop: Cycle | None
+
+    def describe(self) -> str:
+        return f"{self.method}: {describe_loop(self.loop, len(self.text))}"
+
+
+def near_zero(
+    model: CharRNN,
+    vocab: Vocab,
+    length: int = 1000,
+    temperatures: Sequence[float] = (0.0, 0.1),
+    prime: str = "",
+    beam_width: int = 0,
+    seed: int = 0,
+) -> list[NearZero]:
+    """Continuations at (near) zero temperature, each with the loop `detect_loop` finds in it.
+
+    T=0 is argmax, "the most likely thing Paul Graham might say" one character at a time. With `beam_width` > 0,
+    beam search is added: it looks for the most likely whole continuation, which (this is the point) loops too."""
+    out = []
+    with one_thread():
+        for t in temperatures:
+            text = sample(model, vocab, length, temperature=t, prime=prime, seed=seed)[0]
+            method = "argmax (T=0)" if t == 0 else f"sampling at T={t:g}"
+            out.append(NearZero(method, float(t), text, detect_loop(text)))
+        if beam_width > 0:
+            text = beam_search(model, vocab, length, beam_width=beam_width, prime=prime)
+            out.append(NearZero(f"beam search (width {beam_width})", 0.0, text, detect_loop(text)))
+    return out
+
+
+def make_sampler(model: CharRNN, vocab: Vocab, length: int = 600) -> Callable[[float, str], str]:
+    """`(temperature, prime) -> prime + a fresh sample`, for TemperatureWidget in a live kernel."""
+
+    def sampler(temperature: float, prime: str) -> str:
+        with one_thread():
+            return prime + sample(model, vocab, length, temperature=temperature, prime=prime)[0]
+
+    return sampler
+
+
+def plot_sweep(sw: Sweep, reference: dict[str, float] | None = None,
+               groups: Sequence[tuple[str, Sequence[str]]] = (("diversity", DIVERSITY[:2]),
+                                                              ("entropy", DIVERSITY[2:]),
+                                                              ("mistakes and loops", MISTAKES + LOOPS))):
+    """One panel per group of measures against temperature: the mean over the samples as a line, each sample as a
+    dot, and the real text's value (`reference`) as a dashed line of the same colour."""
+    fig, axes = plt.subplots(1, len(groups), figsize=(5 * len(groups), 4), squeeze=False)
+    for ax, (title, names) in zip(axes[0], groups, strict=True):
+        for name in names:
+            means = sw.measures[name]
+            (line,) = ax.plot(sw.temperatures, [means[t] for t in sw.temperatures], marker="o", label=name)
+            xs = [t for t in sw.temperatures for _ in sw.per_sample[name][t]]
+            ys = [v for t in sw.temperatures for v in sw.per_sample[name][t]]
+            ax.scatter(xs, ys, s=8, alpha=0.35, color=line.get_color())
+            if reference is not None and not math.isnan(reference[name]):
+                ax.axhline(reference[name], ls="--", lw=1, color=line.get_color())
+        ax.axvline(1.0, color="gray", lw=0.8, alpha=0.5)
+        ax.set_title(title)
+        ax.set_xlabel("temperature T")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if reference is not None:
+        fig.suptitle("dashed: the same measure on real held-out text of the same length", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,105 @@
+import math
+
+import matplotlib
+import pytest
+
+from charlab.analysis import word_set
+from charlab.checkpoint import load_checkpoint
+from charlab.errors import CharlabError
+from charlab.presets import get_preset
+from charlab.temperature import (
+    MEASURES,
+    describe_loop,
+    detect_loop,
+    make_sampler,
+    measure,
+    near_zero,
+    one_thread,
+    plot_sweep,
+    reference_measures,
+    sweep,
+)
+from charlab.train import train
+from charlab.widgets import TemperatureWidget
+
+matplotlib.use("Agg")
+
+UNIT = "the startup is the same thing. "  # 31 characters
+
+
+@pytest.fixture(scope="module")
+def looping_model(tmp_path_factory):
+    """A small LSTM trained on one sentence repeated: its most likely continuation is that sentence, forever."""
+    d = tmp_path_factory.mktemp("loop")
+    path = d / "input.txt"
+    path.write_text(UNIT * 300)
+    config = get_preset("smoke").with_overrides(max_iters=150, eval_interval=150, lr=1e-2, seed=0)
+    with one_thread():  # a tiny model trains faster on one thread, especially on a busy machine
+        train(path, config, d / "run", progress=False)
+    return load_checkpoint(d / "run"), UNIT * 300
+
+
+def test_detect_loop_reports_period_and_start():
+    text = "Some free-form opening words. " + "we were all the same thing that was a startup, " * 5
+    cycle = detect_loop(text)
+    assert cycle is not None and cycle.period == 47 and cycle.start <= 30 and cycle.reaches_end
+    assert "period 47" in describe_loop(cycle, len(text))
+    # short natural repetition is not a loop, and neither is ordinary prose
+    assert detect_loop("no, no, no, no! " + "a quick brown fox jumps over the lazy dog " * 2) is None
+    assert describe_loop(None).startswith("no loop")
+
+
+def test_measure_separates_a_loop_from_varied_text(synthetic_text):
+    ref = word_set(synthetic_text)
+    looped = measure(UNIT * 20, ref)
+    varied = measure(synthetic_text[:620], ref)
+    assert set(looped) == set(MEASURES)
+    assert looped["share in a loop"] == 1.0 and varied["share in a loop"] == 0.0
+    assert looped["next-char entropy (bits)"] < 0.5 * varied["next-char entropy (bits)"]
+    assert looped["distinct word pairs"] < varied["distinct word pairs"]
+    assert varied["unknown words"] == 0.0
+    assert measure("xqzv blorp the cat", ref)["unknown words"] == pytest.approx(2 / 4)
+    assert math.isnan(measure("... 123 !!!", ref)["unknown words"])  # no words: undefined, not 0
+
+
+def test_near_zero_temperature_finds_the_loop(looping_model):
+    ckpt, _ = looping_model
+    results = near_zero(ckpt.model, ckpt.vocab, length=200, temperatures=(0.0, 0.1), beam_width=3)
+    assert [r.method for r in results] == ["argmax (T=0)", "sampling at T=0.1", "beam search (width 3)"]
+    for r in results:
+        assert len(r.text) == 200
+        assert r.loop is not None and r.loop.period == len(UNIT) and r.loop.reaches_end, r.describe()
+        assert r.loop.start < 2 * len(UNIT)
+
+
+def test_sweep_higher_temperature_more_diverse_more_mistakes(looping_model):
+    ckpt, text = looping_model
+    ref = word_set(text)
+    sw = sweep(ckpt.model, ckpt.vocab, ref, temperatures=(2.0, 0.2, 1.0), length=200, num=2, seed=3)
+    assert sw.temperatures == [0.2, 1.0, 2.0]
+    assert all(len(s) == 200 for texts in sw.samples.values() for s in texts)
+    assert all(len(sw.samples[t]) == 2 for t in sw.temperatures)
+    m = sw.measures
+    assert m["unknown words"][0.2] < 0.05 < m["unknown words"][2.0]
+    assert m["next-char entropy (bits)"][0.2] < m["next-char entropy (bits)"][2.0]
+    assert m["distinct word pairs"][0.2] < m["distinct word pairs"][2.0]
+    assert m["share in a loop"][0.2] > 0.9 > m["share in a loop"][2.0]
+    assert [row["T"] for row in sw.table()] == [0.2, 1.0, 2.0]
+    # same seed, same samples: the sweep is reproducible
+    again = sweep(ckpt.model, ckpt.vocab, ref, temperatures=(1.0,), length=200, num=2, seed=3)
+    assert again.samples[1.0] == sw.samples[1.0]
+    # the plain data feeds the widget and the plot as they are
+    w = TemperatureWidget(sw.first_samples(), sw.measures, sampler=make_sampler(ckpt.model, ckpt.vocab, 50))
+    assert w.temperature == 1.0 and len(w.measures) == len(MEASURES)
+    live = w._sampler(0.5, "the ")
+    assert live.startswith("the ") and len(live) == 54
+    fig = plot_sweep(sw, reference_measures(text, ref, length=200, num=3))
+    assert len(fig.axes) == 3
+
+
+def test_sweep_and_reference_reject_bad_arguments(looping_model):
+    ckpt, text = looping_model
+    with pytest.raises(CharlabError, match="positive"):
+        sweep(ckpt.model, ckpt.vocab, set(), temperatures=(0.0, 1.0))
+    with pytest.raises(CharlabError, match="fewer than one sample"):
+        reference_measures("short", set(), length=100)
