@@ -21,8 +21,8 @@ TEXT = "hello"
 def make_model(seed: int = 0, init_scale: float = 0.5, learning_rate: float = 0.1) -> MinCharRNN:
     """A min-char-rnn on "hello" with 3 hidden units and a 4-step chunk.
 
-    init_scale 0.5 (not the gist's 0.01) so the untrained scores are of order 1, as in the post's diagram;
-    with 0.01 they would all print as 0.00.
+    init_scale 0.5 (not the gist's 0.01) so the untrained scores are visibly different from each other, as in
+    the post's diagram; with 0.01 they would all print as 0.00.
     """
     return MinCharRNN(TEXT, hidden_size=3, seq_length=4, learning_rate=learning_rate, init_scale=init_scale,
                       seed=seed, vocab=VOCAB)
@@ -105,9 +105,10 @@ def plot_scores(before: np.ndarray, after: np.ndarray, targets: list[int]):
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), constrained_layout=True)
     delta = after - before
     lim = np.abs(delta).max() or 1.0
+    axes[0].imshow(np.zeros_like(delta.T), cmap="Greys", vmin=0, vmax=1)  # plain white
+    axes[1].imshow(delta.T, cmap="RdYlGn", vmin=-lim, vmax=lim)
     for ax, mat, title in ((axes[0], before, "scores before the update"),
-                           (axes[1], after, "after one gradient step")):
-        ax.imshow(delta.T if mat is after else np.zeros_like(delta.T), cmap="RdYlGn", vmin=-lim, vmax=lim)
+                           (axes[1], after, "after one gradient step\n(green: rose, red: fell)")):
         for t in range(4):
             for v in range(4):
                 correct = targets[t] == v
