@@ -174,3 +174,10 @@ def test_hello_learns_ello():
     assert 0 <= rose <= 4 and 0 <= fell <= 12
     run = hello.train(m, 200)
     assert run.first_ello is not None and run.predictions[-1] == "ello"
+
+
+def test_carry_dhnext_switch_changes_the_update():
+    a, b = small(), small(carry_dhnext=False)
+    a.train(5, progress=False)
+    b.train(5, progress=False)
+    assert not np.array_equal(a.params["Whh"], b.params["Whh"])
