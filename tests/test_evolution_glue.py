@@ -1,5 +1,6 @@
 import math
 
+import matplotlib
 import pytest
 
 from charlab.analysis.evolution import MEASURES
@@ -11,9 +12,12 @@ from charlab.evolution import (
     POST_SAMPLES,
     Band,
     LossLog,
+    checkpoint_table,
     excerpt,
     measure_samples,
     novel_reference,
+    novel_slices,
+    plot_evolution,
     post_checkpoints,
     sampled_iterations,
     sampling_interval,
@@ -23,6 +27,9 @@ from charlab.evolution import (
 )
 from charlab.train import SampleEvery, train
 from charlab.widgets import EvolutionWidget
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
 
 
 def test_the_post_scale_samples_exactly_at_the_posts_checkpoints():
@@ -67,6 +74,8 @@ def test_novel_reference_on_real_text_and_on_a_repetitive_one(synthetic_text):
     assert novel_reference(synthetic_text, 200, ref, n=50, seed=1) == bands
     with pytest.raises(CharlabError):
         novel_reference("short", 10, ref)
+    pieces = novel_slices(synthetic_text, 200, n=5, seed=1)
+    assert len(pieces) == 5 and all(len(p) == 200 and p in synthetic_text for p in pieces)
 
 
 def test_measure_samples_orders_rows_and_keeps_measure_order():
@@ -150,3 +159,55 @@ def test_excerpt_and_html_table():
     assert excerpt("abcdefghijklmnop", 10) == "abcdefghij …"  # no space to cut at
     page = side_by_side_html([("100", "a  <b>", 'x "y"')], ("iteration", "ours", "post"))
     assert "&lt;b&gt;" in page and "a  &lt;" in page and "<th" in page and page.count("<tr>") == 2
+
+
+def _toy_run():
+    ref = word_set("the cat sat on the mat, and the dog ran")
+    rows = [
+        {"iter": 1, "train_loss": 4.0, "sample": "qz  xk,v"},
+        {"iter": 2, "train_loss": 3.0, "sample": "the cat,sat"},
+        {"iter": 4, "train_loss": 2.0, "sample": "the cat, sat on the mat."},
+    ]
+    post = measure_samples(
+        [{"iter": k, "train_loss": math.nan, "sample": v} for k, v in POST_SAMPLES.items()], ref
+    )
+    bands = novel_reference("the cat sat on the mat, and the dog ran. " * 20, 24, ref, n=20)
+    return measure_samples(rows, ref), post, bands
+
+
+def test_checkpoint_table_has_a_row_per_checkpoint_and_the_novel():
+    ev, post, bands = _toy_run()
+    checkpoints = post_checkpoints(4, 1)
+    table = checkpoint_table(
+        ev, post, bands, checkpoints, names=["real_word_share", "comma_space_share"], val_loss={4: 1.5}
+    )
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(checkpoints) + 1
+    assert lines[0].count("|") == 6  # iteration, train loss, val loss, two measures
+    row_2000 = next(line for line in lines if "/ 2000 |" in line)
+    assert row_2000.startswith("| 4 / 2000 | 2.00 | 1.50 | 1.00 / ")
+    row_100 = next(line for line in lines if "/ 100 |" in line)
+    assert "| 4.00 | – |" in row_100  # iteration 1: no validation loss there
+    assert lines[-1].startswith("| the novel: median (10–90%) |  |  | ")
+
+
+def test_plot_evolution_draws_one_panel_per_measure_and_the_posts_stars():
+    ev, post, bands = _toy_run()
+    checkpoints = post_checkpoints(4, 1)
+    names = ["real_word_share", "double_space_rate", "quote_rate"]
+    fig = plot_evolution(
+        ev,
+        bands,
+        [(1, 4.0), (2, 3.0), (3, 2.5), (4, 2.0)],
+        val_points=[(4, 2.1)],
+        post=post,
+        checkpoints=checkpoints,
+        names=names,
+    )
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == len(names) + 1
+    stars = [line for line in visible[1].get_lines() if line.get_marker() == "*"]
+    assert len(stars) == 1
+    assert list(stars[0].get_xdata()) == [checkpoints[c] for c in POST_CHECKPOINTS]
+    assert list(stars[0].get_ydata()) == [post.at(c)["real_word_share"] for c in POST_CHECKPOINTS]
+    plt.close(fig)

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib.pyplot as plt
+
 from charlab.analysis.evolution import MEASURES, evolution_measures
 from charlab.errors import CharlabError
 from charlab.train import Callback
@@ -167,21 +169,26 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
-def novel_reference(
-    text: str, length: int, reference_words: set[str], n: int = 200, seed: int = 0
-) -> dict[str, Band]:
-    """What each measure looks like on real prose: `n` random slices of `text`, each `length` characters.
-
-    Slices have the samples' length because several measures depend on it (a slice cuts a word at each end;
-    rates of rare marks are noisier in short texts). NaN values (e.g. no comma in a slice) are left out."""
+def novel_slices(text: str, length: int, n: int = 200, seed: int = 0) -> list[str]:
+    """`n` slices of `text`, each `length` characters, at random (seeded) positions: real prose to compare
+    samples of the same length with."""
     if length < 1 or length > len(text):
         raise CharlabError(
             f"slice length must be between 1 and the text's {len(text):,} characters, got {length}"
         )
     rng = random.Random(seed)
+    return [text[s : s + length] for s in (rng.randrange(len(text) - length + 1) for _ in range(n))]
+
+
+def novel_reference(
+    text: str, length: int, reference_words: set[str], n: int = 200, seed: int = 0
+) -> dict[str, Band]:
+    """What each measure looks like on real prose: the bands over `novel_slices(text, length, n, seed)`.
+
+    Slices have the samples' length because several measures depend on it (a slice cuts a word at each end;
+    rates of rare marks are noisier in short texts). NaN values (e.g. no comma in a slice) are left out."""
     ref = {w.lower() for w in reference_words}
-    starts = [rng.randrange(len(text) - length + 1) for _ in range(n)]
-    rows = [evolution_measures(text[s : s + length], ref) for s in starts]
+    rows = [evolution_measures(piece, ref) for piece in novel_slices(text, length, n, seed)]
     bands = {}
     for name in MEASURES:
         values = sorted(v for r in rows if not math.isnan(v := r[name]))
@@ -244,3 +251,89 @@ def side_by_side_html(rows: Sequence[tuple[str, str, str]], headers: tuple[str, 
         for label, left, right in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
+
+
+def checkpoint_table(
+    evolution: Evolution,
+    post: Evolution,
+    bands: Mapping[str, Band],
+    checkpoints: Mapping[int, int],
+    names: Sequence[str] | None = None,
+    val_loss: Mapping[int, float] | None = None,
+) -> str:
+    """A Markdown table: one row per post checkpoint with "ours / post" for each measure, then the novel.
+
+    `checkpoints` maps the post's iteration to ours (`post_checkpoints`); `val_loss` maps our iterations to
+    the validation loss where one was computed."""
+    names = list(names or MEASURES)
+    head = ["iteration (ours / post)", "train loss", "val loss", *[MEASURES[n][0] for n in names]]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for post_it, our_it in checkpoints.items():
+        ours, theirs = evolution.at(our_it), post.at(post_it)
+        loss = evolution.train_loss[evolution.iterations.index(our_it)]
+        cells = [f"{our_it} / {post_it}", _fmt(loss), _fmt((val_loss or {}).get(our_it))]
+        cells += [f"{_fmt(ours[n])} / {_fmt(theirs[n])}" for n in names]
+        lines.append("| " + " | ".join(cells) + " |")
+    novel = [f"{_fmt(bands[n].median)} ({_fmt(bands[n].low)}–{_fmt(bands[n].high)})" for n in names]
+    lines.append("| " + " | ".join(["the novel: median (10–90%)", "", "", *novel]) + " |")
+    return "\n".join(lines)
+
+
+def plot_evolution(
+    evolution: Evolution,
+    bands: Mapping[str, Band],
+    losses: Sequence[tuple[int, float]],
+    val_points: Sequence[tuple[int, float]] = (),
+    post: Evolution | None = None,
+    checkpoints: Mapping[int, int] | None = None,
+    names: Sequence[str] | None = None,
+) -> plt.Figure:
+    """The loss curve and one panel per measure against iteration, each with the novel's band behind it.
+
+    Our samples are dots joined by a line; the post's samples (if given) are stars at the iterations
+    `checkpoints` maps them to; dotted vertical lines mark those checkpoints in every panel."""
+    names = list(names or MEASURES)
+    cols = 2
+    rows = math.ceil((len(names) + 1) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 2.5 * rows), sharex=True, squeeze=False)
+    flat = axes.ravel()
+    marks = sorted((checkpoints or {}).values())
+    ax = flat[0]
+    ax.plot(
+        [p[0] for p in losses], [p[1] for p in losses], lw=0.6, alpha=0.6, label="train (every iteration)"
+    )
+    ax.plot(evolution.iterations, evolution.train_loss, "o", ms=3, color="C0", label="sampled iterations")
+    if val_points:
+        ax.plot(*zip(*val_points, strict=True), "s-", ms=3, color="C1", label="validation")
+    ax.set_title("loss (nats/char)", fontsize=10)
+    ax.legend(fontsize=7)
+    for ax, name in zip(flat[1:], names, strict=False):
+        band = bands[name]
+        ax.axhspan(band.low, band.high, color="C2", alpha=0.15, lw=0, label="novel, 10–90%")
+        ax.axhline(band.median, color="C2", ls="--", lw=1, label="novel, median")
+        ax.plot(
+            evolution.iterations, evolution.measures[name], "o-", ms=3, lw=1, color="C0", label="this run"
+        )
+        if post is not None and checkpoints:
+            xs = [checkpoints[c] for c in post.iterations if c in checkpoints]
+            ys = [post.at(c)[name] for c in post.iterations if c in checkpoints]
+            ax.plot(xs, ys, "*", ms=9, color="C3", label="the post's samples")
+        ax.set_title(MEASURES[name][1], fontsize=9)
+    for ax in flat[: len(names) + 1]:
+        for x in marks:
+            ax.axvline(x, color="gray", ls=":", lw=0.8)
+        ax.grid(alpha=0.3)
+    flat[1].legend(fontsize=7)
+    for ax in flat[len(names) + 1 :]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("iteration")
+    if len(names) + 1 < rows * cols:  # the last row has an empty slot: label the panel above it
+        axes[-2, -1].xaxis.set_tick_params(labelbottom=True)
+        axes[-2, -1].set_xlabel("iteration")
+    fig.tight_layout()
+    return fig
