@@ -20,6 +20,7 @@ import nbformat
 
 import charlab
 from charlab.errors import CharlabError
+from charlab.provenance import cpu_name, format_duration, gpu_name  # noqa: F401 (re-exported)
 
 STAMP_TAG = "charlab-stamp"
 
@@ -30,24 +31,8 @@ def code_sha256(nb: nbformat.NotebookNode) -> str:
     return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
 
 
-def cpu_name() -> str:
-    """The CPU model as the OS reports it, e.g. 'Intel(R) Xeon(R) CPU @ 2.20GHz'."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
 
 
-def gpu_name() -> str | None:
-    """The CUDA device name if this machine has one visible to torch, else None."""
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
 
 
 def git_state(repo: Path) -> tuple[str | None, bool]:
@@ -122,14 +107,6 @@ def make_stamp(
     }
 
 
-def format_duration(seconds: float) -> str:
-    """'7 min 12 s', '42 s', '1 h 03 min'."""
-    s = round(seconds)
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60:02d} s"
-    return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
 def stamp_markdown(stamp: dict) -> str:
