@@ -256,7 +256,43 @@ def text_sha256(text: str) -> str:
 # the training run as an object
 
 
-class MinCharRNN:
+class AdagradLoop:
+    """The gist's training loop (Adagrad, smooth_loss, the p/n counters), shared by the faithful RNN here and the
+    batched one in `numpy_rnn`, so the two differ only in how they compute the loss and gradients."""
+
+    progress_label = "min-char-rnn"
+    postfix_every = 200
+
+    def step(self) -> float:
+        """One iteration of the gist's loop; returns the chunk's loss (a sum over seq_length characters)."""
+        inputs, targets = self.next_chunk()
+        loss, grads, self.hprev = self._loss_and_grads(inputs, targets)
+        loss = float(loss)
+        self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
+        for k, param in self.params.items():  # Adagrad, in place
+            mem, dparam = self.mem[k], grads[k]
+            mem += dparam * dparam
+            param += -self.learning_rate * dparam / np.sqrt(mem + 1e-8)
+        self.p += self.seq_length
+        self.n += 1
+        return loss
+
+    def train(self, num_iters: int, progress: bool = True) -> np.ndarray:
+        """Run `num_iters` iterations (the gist's `while True`, made finite); return each chunk's loss."""
+        losses = np.empty(num_iters)
+        self.last_train_elapsed = np.empty(num_iters)
+        t0 = time.perf_counter()
+        bar = tqdm(range(num_iters), desc=self.progress_label, disable=not progress, mininterval=1.0)
+        for i in bar:
+            losses[i] = self.step()
+            self.last_train_elapsed[i] = time.perf_counter() - t0
+            if i % self.postfix_every == 0:
+                bar.set_postfix(smooth_loss=f"{self.smooth_loss:.2f}", refresh=False)
+        self.train_seconds += time.perf_counter() - t0
+        return losses
+
+
+class MinCharRNN(AdagradLoop):
     """One min-char-rnn training run: the gist's main loop, one `step()` per iteration.
 
     Everything the next iteration depends on is an attribute, so `save`/`load` can resume a run exactly.
@@ -323,33 +359,8 @@ class MinCharRNN:
         targets = self.data[self.p + 1 : self.p + self.seq_length + 1]
         return inputs, targets
 
-    def step(self) -> float:
-        """One iteration of the gist's loop; returns the chunk's loss (a sum over seq_length characters)."""
-        inputs, targets = self.next_chunk()
-        loss, grads, self.hprev = lossfun(self.params, inputs, targets, self.hprev, self.clip, self.carry_dhnext)
-        loss = float(loss)
-        self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
-        for k, param in self.params.items():  # Adagrad, in place
-            mem, dparam = self.mem[k], grads[k]
-            mem += dparam * dparam
-            param += -self.learning_rate * dparam / np.sqrt(mem + 1e-8)
-        self.p += self.seq_length
-        self.n += 1
-        return loss
-
-    def train(self, num_iters: int, progress: bool = True) -> np.ndarray:
-        """Run `num_iters` iterations (the gist's `while True`, made finite); return each chunk's loss."""
-        losses = np.empty(num_iters)
-        self.last_train_elapsed = np.empty(num_iters)
-        t0 = time.perf_counter()
-        bar = tqdm(range(num_iters), desc="min-char-rnn", disable=not progress, mininterval=1.0)
-        for i in bar:
-            losses[i] = self.step()
-            self.last_train_elapsed[i] = time.perf_counter() - t0
-            if i % 200 == 0:
-                bar.set_postfix(smooth_loss=f"{self.smooth_loss:.2f}", refresh=False)
-        self.train_seconds += time.perf_counter() - t0
-        return losses
+    def _loss_and_grads(self, inputs, targets):
+        return lossfun(self.params, inputs, targets, self.hprev, self.clip, self.carry_dhnext)
 
     def sample(self, n: int, seed_char: str | None = None, temperature: float = 1.0,
                h: np.ndarray | None = None, stable: bool = True) -> str:

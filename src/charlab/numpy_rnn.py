@@ -17,10 +17,9 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .errors import CharlabError
-from .minchar import PARAM_NAMES, Params, build_vocab, init_params, needs_reset, sample
+from .minchar import PARAM_NAMES, AdagradLoop, Params, build_vocab, init_params, needs_reset, sample
 
 __all__ = ["BatchedRNN", "compare_speed", "loss_and_grads", "per_char_loss"]
 
@@ -108,7 +107,7 @@ def per_char_loss(params: Params, data: np.ndarray, batch_size: int = 64, seq_le
     return total / count
 
 
-class BatchedRNN:
+class BatchedRNN(AdagradLoop):
     """A training run of the batched RNN; mirrors `minchar.MinCharRNN` (same attributes, same step)."""
 
     def __init__(
@@ -168,34 +167,14 @@ class BatchedRNN:
         chunk = self.data[:, self.p : self.p + self.seq_length + 1]
         return chunk[:, :-1].T, chunk[:, 1:].T
 
-    def step(self) -> float:
-        """One iteration; returns the chunk loss (sum over seq_length characters, mean over streams)."""
-        inputs, targets = self.next_chunk()
-        loss, grads, self.hprev = loss_and_grads(self.params, inputs, targets, self.hprev, self.clip)
-        loss = float(loss)
-        self.smooth_loss = self.smooth_loss * 0.999 + loss * 0.001
-        for k, param in self.params.items():  # Adagrad, in place
-            mem, dparam = self.mem[k], grads[k]
-            mem += dparam * dparam
-            param += -self.learning_rate * dparam / np.sqrt(mem + 1e-8)
-        self.p += self.seq_length
-        self.n += 1
-        return loss
+    postfix_every = 50
 
-    def train(self, num_iters: int, progress: bool = True) -> np.ndarray:
-        """Run num_iters iterations; return each chunk's loss."""
-        losses = np.empty(num_iters)
-        self.last_train_elapsed = np.empty(num_iters)
-        t0 = time.perf_counter()
-        bar = tqdm(range(num_iters), desc=f"batched RNN (B={self.batch_size})", disable=not progress,
-                   mininterval=1.0)
-        for i in bar:
-            losses[i] = self.step()
-            self.last_train_elapsed[i] = time.perf_counter() - t0
-            if i % 50 == 0:
-                bar.set_postfix(smooth_loss=f"{self.smooth_loss:.2f}", refresh=False)
-        self.train_seconds += time.perf_counter() - t0
-        return losses
+    @property
+    def progress_label(self) -> str:
+        return f"batched RNN (B={self.batch_size})"
+
+    def _loss_and_grads(self, inputs, targets):
+        return loss_and_grads(self.params, inputs, targets, self.hprev, self.clip)
 
     def sample(self, n: int, seed_char: str, temperature: float = 1.0) -> str:
         """Sample n characters from a zero hidden state, after feeding seed_char."""
