@@ -12,7 +12,6 @@ from charlab.evolution import (
     POST_SAMPLES,
     Band,
     LossLog,
-    OneThreadSampleEvery,
     checkpoint_table,
     excerpt,
     measure_samples,
@@ -128,7 +127,7 @@ def test_loss_log_and_sample_every_record_the_same_iterations(text_file, tmp_pat
         eval_max_chunks=1,
         device="cpu",
     )
-    log, sampler = LossLog(), OneThreadSampleEvery(every=2, length=30, seed=0)
+    log, sampler = LossLog(), SampleEvery(every=2, length=30, seed=0)
     train(text_file, config, tmp_path / "run", callbacks=[log, sampler], progress=False)
     assert [p[0] for p in log.points] == [1, 2, 3, 4, 5, 6]
     assert [r["iter"] for r in sampler.samples] == sampled_iterations(6, 2) == [1, 2, 4, 6]
@@ -212,45 +211,3 @@ def test_plot_evolution_draws_one_panel_per_measure_and_the_posts_stars():
     assert list(stars[0].get_xdata()) == [checkpoints[c] for c in POST_CHECKPOINTS]
     assert list(stars[0].get_ydata()) == [post.at(c)["real_word_share"] for c in POST_CHECKPOINTS]
     plt.close(fig)
-
-
-def test_one_thread_sampler_gives_the_same_samples_and_restores_the_threads(text_file, tmp_path, monkeypatch):
-    import torch
-
-    import charlab.train
-
-    config = TrainConfig(
-        hidden_size=16,
-        num_layers=1,
-        batch_size=4,
-        seq_len=16,
-        max_iters=2,
-        eval_interval=2,
-        eval_max_chunks=2,
-        device="cpu",
-    )
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        plain, one = SampleEvery(every=2, length=12, seed=3), OneThreadSampleEvery(every=2, length=12, seed=3)
-        seen = []
-
-        class Spy(LossLog):
-            def on_iter_end(self, trainer, loss):
-                seen.append(torch.get_num_threads())
-
-        train(text_file, config, tmp_path / "a", callbacks=[plain], progress=False)
-        sampling_threads = []
-        real_sample = charlab.train.sample
-
-        def counting_sample(*args, **kwargs):
-            sampling_threads.append(torch.get_num_threads())
-            return real_sample(*args, **kwargs)
-
-        monkeypatch.setattr(charlab.train, "sample", counting_sample)
-        train(text_file, config, tmp_path / "b", callbacks=[one, Spy()], progress=False)
-        assert [r["sample"] for r in one.samples] == [r["sample"] for r in plain.samples]
-        assert seen == [2, 2]  # training (and later callbacks) see the threads they had
-        assert sampling_threads == [1, 1]  # iterations 1 and 2
-    finally:
-        torch.set_num_threads(threads)

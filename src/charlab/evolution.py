@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
-import torch
 
 from charlab.analysis.evolution import MEASURES, evolution_measures
 from charlab.errors import CharlabError
-from charlab.train import Callback, SampleEvery
+from charlab.train import Callback
 
 POST_ITERS = 2000  # the post's last quoted checkpoint: the length of its run as far as the story goes
 POST_EVERY = 100
@@ -63,24 +62,6 @@ POST_SAMPLES: dict[int, str] = {
         "Pierre aking his soul came to the packs and drove up his father-in-law women."
     ),
 }
-
-
-class OneThreadSampleEvery(SampleEvery):
-    """`SampleEvery` that samples on one CPU thread, then gives training its threads back.
-
-    Sampling feeds one character at a time through small matrices; there a second thread has nothing to do
-    but synchronise, and on a busy 2-core machine that made sampling 300 characters from a tiny model take
-    4 s instead of 0.2 s. Training keeps every thread it had."""
-
-    def on_iter_end(self, trainer: Any, loss: float) -> None:
-        threads = torch.get_num_threads()
-        if trainer.device.type != "cpu" or threads == 1:
-            return super().on_iter_end(trainer, loss)
-        torch.set_num_threads(1)
-        try:
-            super().on_iter_end(trainer, loss)
-        finally:
-            torch.set_num_threads(threads)
 
 
 class LossLog(Callback):
