@@ -82,12 +82,15 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
                     eval_interval=200, eval_max_chunks=24),
     },
     "names": {
+        # 56 KB of names: a small model, ~60 epochs. lr 0.012 (4x the generic) reaches about 0.15 nats/char lower
+        # validation loss than 3e-3 in the same 1500 iterations; the best checkpoint comes before the last.
         "cpu": dict(
             hidden_size=128,
             num_layers=2,
             embedding_dim=32,
             batch_size=32,
             seq_len=64,
+            lr=0.012,
             max_iters=1500,
             eval_interval=100,
         ),
