@@ -172,3 +172,14 @@ def test_sigint_to_a_training_subprocess_leaves_a_loadable_checkpoint(text_file,
     assert "checkpoint saved" in err and "Traceback" not in err
     ckpt = load_checkpoint(run, prefer=LAST)
     assert ckpt.meta["iter"] > 0
+
+
+def test_cosine_schedule_anneals_over_a_time_budget(text_file, tmp_path):
+    config = TINY.with_overrides(max_iters=10**6, max_time_s=1.5, warmup_iters=0)
+    trainer = Trainer(text_file, config, tmp_path / "run", progress=False)
+    trainer._t0 = time.perf_counter()
+    assert trainer.lr_at(10) == pytest.approx(config.lr, rel=1e-3)  # early in both budgets: full lr
+    trainer._t0 -= 1.5  # pretend the time budget is spent
+    assert trainer.lr_at(10) == pytest.approx(config.lr * config.min_lr_frac)
+    result = trainer.train()
+    assert result.stopped_by == "max_time_s" and result.iters < 10**6

@@ -230,7 +230,10 @@ class Trainer:
             epochs_done = it // len(self.train_data)
             return c.lr * c.lr_decay ** max(0, epochs_done - c.lr_decay_after + 1)
         if c.lr_schedule == "cosine":
-            progress = min(1.0, (it - c.warmup_iters) / max(1, self.total_iters - c.warmup_iters))
+            progress = (it - c.warmup_iters) / max(1, self.total_iters - c.warmup_iters)
+            if c.max_time_s:  # under a wall-time budget, anneal over whichever budget runs out first
+                progress = max(progress, self.elapsed() / c.max_time_s)
+            progress = min(1.0, progress)
             return c.lr * (c.min_lr_frac + (1 - c.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress)))
         return c.lr
 
