@@ -28,7 +28,8 @@ def device_description(device: torch.device | str) -> str:
     device = torch.device(device)
     if device.type == "cuda":
         return f"GPU {torch.cuda.get_device_name(device)}"
-    return f"CPU {cpu_name()} ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU {cpu_name()} ({n} thread{'s' if n != 1 else ''})"
 
 
 def format_duration(seconds: float) -> str:
