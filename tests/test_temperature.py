@@ -17,6 +17,7 @@ from charlab.temperature import (
     one_thread,
     plot_sweep,
     reference_measures,
+    sample_across,
     sweep,
 )
 from charlab.train import train
@@ -55,7 +56,7 @@ def test_measure_separates_a_loop_from_varied_text(synthetic_text):
     varied = measure(synthetic_text[:620], ref)
     assert set(looped) == set(MEASURES)
     assert looped["share in a loop"] == 1.0 and varied["share in a loop"] == 0.0
-    assert looped["next-char entropy (bits)"] < 0.5 * varied["next-char entropy (bits)"]
+    assert looped["next-char entropy (bits)"] < 0.6 * varied["next-char entropy (bits)"]
     assert looped["distinct word pairs"] < varied["distinct word pairs"]
     assert varied["unknown words"] == 0.0
     assert measure("xqzv blorp the cat", ref)["unknown words"] == pytest.approx(2 / 4)
@@ -86,8 +87,8 @@ def test_sweep_higher_temperature_more_diverse_more_mistakes(looping_model):
     assert m["share in a loop"][0.2] > 0.9 > m["share in a loop"][2.0]
     assert [row["T"] for row in sw.table()] == [0.2, 1.0, 2.0]
     # same seed, same samples: the sweep is reproducible
-    again = sweep(ckpt.model, ckpt.vocab, ref, temperatures=(1.0,), length=200, num=2, seed=3)
-    assert again.samples[1.0] == sw.samples[1.0]
+    again = sweep(ckpt.model, ckpt.vocab, ref, temperatures=(2.0, 0.2, 1.0), length=200, num=2, seed=3)
+    assert again.samples == sw.samples and sw.samples[1.0][0] != sw.samples[1.0][1]
     # the plain data feeds the widget and the plot as they are
     w = TemperatureWidget(sw.first_samples(), sw.measures, sampler=make_sampler(ckpt.model, ckpt.vocab, 50))
     assert w.temperature == 1.0 and len(w.measures) == len(MEASURES)
@@ -95,6 +96,18 @@ def test_sweep_higher_temperature_more_diverse_more_mistakes(looping_model):
     assert live.startswith("the ") and len(live) == 54
     fig = plot_sweep(sw, reference_measures(text, ref, length=200, num=3))
     assert len(fig.axes) == 3
+
+
+def test_sample_across_shares_random_numbers_between_temperatures(looping_model):
+    ckpt, _ = looping_model
+    # Two almost equal temperatures read the same random numbers, so they write the same text; a different seed
+    # (other random numbers) writes another one.
+    got = sample_across(ckpt.model, ckpt.vocab, 300, (1.5, 1.5001), num=2, seed=7)
+    assert got[1.5] == got[1.5001]
+    assert sample_across(ckpt.model, ckpt.vocab, 300, (1.5,), num=2, seed=8)[1.5] != got[1.5]
+    # a prime is read first and not repeated
+    primed = sample_across(ckpt.model, ckpt.vocab, 40, (0.2,), prime="the startup ", seed=0)[0.2][0]
+    assert len(primed) == 40 and primed.startswith("is the same")
 
 
 def test_sweep_and_reference_reject_bad_arguments(looping_model):

@@ -3,10 +3,12 @@
 Karpathy (2015): lowering the temperature "makes the RNN more confident, but also more conservative in its
 samples", higher temperatures "give more diversity but at cost of more mistakes", and near zero the model says
 "the most likely thing", which turned out to be "an infinite loop about startups". `sweep` samples the same model at
-each temperature with the same seeds, and scores each sample with `charlab.analysis`:
+every temperature in one batch, each temperature reading the same random numbers (so two samples differ only by
+their temperature), and scores each sample with `charlab.analysis`:
 
 * diversity: distinct word unigrams and bigrams (distinct-1/2) and the character entropy (plain, and of the next
-  character given the two before it, which is low in a loop: there the past decides the next character);
+  character given the one before it, which is low in a loop: there the past decides the next character; one
+  character of context, not more, because a 2,000-character sample is too short to estimate longer contexts);
 * mistakes: the share of sampled words that never occur in the training text;
 * loops: the share of the sample covered by one repeating cycle (`find_cycle`).
 
@@ -31,7 +33,7 @@ from .analysis import char_entropy_bits, distinct_ngram_ratio, find_cycle, unkno
 from .analysis.cycles import Cycle
 from .errors import CharlabError
 from .model import CharRNN
-from .sampling import beam_search, sample
+from .sampling import beam_search, sample, warm_up
 from .text import Vocab
 
 # From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
@@ -71,7 +73,7 @@ def detect_loop(text: str, min_length: int = LOOP_MIN_LENGTH) -> Cycle | None:
 def describe_loop(cycle: Cycle | None, text_length: int | None = None) -> str:
     """One sentence for readers: period, where the loop starts, how often it repeats and the repeated unit."""
     if cycle is None:
-        return "no loop (no stretch of the sample repeats one unit three times or more)"
+        return f"no loop (no stretch of {LOOP_MIN_LENGTH}+ characters repeats one unit three times or more)"
     until = "to the end of the sample" if cycle.reaches_end else f"until character {cycle.end:,}"
     of = f" of {text_length:,}" if text_length else ""
     return (f"loop of period {cycle.period} characters starting at character {cycle.start:,}{of}, "
@@ -85,7 +87,7 @@ def measure(text: str, reference_words: set[str]) -> dict[str, float]:
         "distinct words": distinct_ngram_ratio(text, 1),
         "distinct word pairs": distinct_ngram_ratio(text, 2),
         "char entropy (bits)": char_entropy_bits(text, 0),
-        "next-char entropy (bits)": char_entropy_bits(text, 2),
+        "next-char entropy (bits)": char_entropy_bits(text, 1),
         "unknown words": unknown_word_share(text, reference_words),
         "share in a loop": cycle.length / len(text) if cycle and text else 0.0,
     }
@@ -125,6 +127,44 @@ class Sweep:
         return [{"T": t, **{n: means[n][t] for n in names}} for t in self.temperatures]
 
 
+@torch.no_grad()
+def sample_across(model: CharRNN, vocab: Vocab, length: int, temperatures: Sequence[float], num: int = 1,
+                  prime: str = "", seed: int = 0) -> dict[float, list[str]]:
+    """`num` samples of `length` characters at each temperature (> 0), all generated as one batch.
+
+    Common random numbers: at every step, sample j of every temperature reads the same uniform number u_j and
+    takes the character where the cumulative distribution first exceeds it (inverse-CDF sampling). So the
+    samples at T=0.5 and T=1.5 differ only because of the temperature, not because of luck; and one batch of
+    len(temperatures) x num sequences costs about as much as one sequence, character by character."""
+    temps = [float(t) for t in temperatures]
+    if not temps or min(temps) <= 0:
+        raise CharlabError(f"temperatures must be positive (T=0 is argmax: see near_zero), got {temps}")
+    if length < 1 or num < 1:
+        raise CharlabError(f"length and num must be positive (got {length}, {num})")
+    was_training = model.training
+    model.eval()
+    device = model.head.weight.device
+    rows = len(temps) * num  # row i: temperature i // num, sample i % num
+    scale = torch.tensor([t for t in temps for _ in range(num)], device=device).unsqueeze(1)
+    which = torch.arange(rows, device=device) % num
+    generator = torch.Generator(device=device).manual_seed(seed)
+    # start as charlab.sampling.sample does: after the prime, or after a newline as a neutral start of text
+    start = vocab.encode(prime).tolist() if prime else [vocab.chars.index("\n") if "\n" in vocab.chars else 0]
+    out = torch.empty(rows, length, dtype=torch.long, device=device)
+    last = len(vocab) - 1
+    with one_thread():
+        logits, state = warm_up(model, start, rows, device)
+        for i in range(length):
+            cdf = torch.softmax(logits.float() / scale, dim=-1).cumsum(dim=-1)
+            u = torch.rand(num, device=device, generator=generator)[which].unsqueeze(1)
+            ids = torch.searchsorted(cdf, u).squeeze(1).clamp_(max=last)  # clamp: the cdf may end at 0.9999999
+            out[:, i] = ids
+            logits, state = model.step(ids, state)
+    model.train(was_training)
+    texts = [vocab.render(vocab.decode(row)) for row in out.cpu().tolist()]
+    return {t: texts[k * num : (k + 1) * num] for k, t in enumerate(temps)}
+
+
 def sweep(
     model: CharRNN,
     vocab: Vocab,
@@ -135,18 +175,12 @@ def sweep(
     prime: str = "",
     seed: int = 0,
 ) -> Sweep:
-    """Sample `num` texts of `length` characters at each temperature and measure each one.
+    """Sample `num` texts of `length` characters at each temperature (`sample_across`) and measure each one.
 
-    The same seed is used at every temperature, so the samples differ only by the temperature (the random
-    numbers drawn are the same; what they select changes). `reference_words` is the training text's word set
-    (`charlab.analysis.word_set`), against which "unknown words" are counted."""
+    `reference_words` is the training text's word set (`charlab.analysis.word_set`), against which "unknown
+    words" are counted."""
     temps = sorted({float(t) for t in temperatures})
-    if not temps or temps[0] <= 0:
-        raise CharlabError(f"temperatures must be positive (use T=0 through near_zero), got {list(temperatures)}")
-    if length < 1 or num < 1:
-        raise CharlabError(f"length and num must be positive (got {length}, {num})")
-    with one_thread():
-        samples = {t: sample(model, vocab, length, temperature=t, prime=prime, num=num, seed=seed) for t in temps}
+    samples = sample_across(model, vocab, length, temps, num=num, prime=prime, seed=seed)
     per_sample: dict[str, dict[float, list[float]]] = {name: {} for name in MEASURES}
     for t, texts in samples.items():
         scores = [measure(text, reference_words) for text in texts]
