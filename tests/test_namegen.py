@@ -12,6 +12,7 @@ from charlab.errors import CharlabError
 from charlab.model import CharRNN, ModelConfig
 from charlab.namegen import (
     generate_names,
+    length_distance,
     measure_names,
     name_grid_html,
     ngram_losses,
@@ -169,6 +170,7 @@ def test_measure_names(names_file):
     held_out_near = within_one_edit(held_out, known)  # a real name may be one edit from another
     assert stats.near_copies == pytest.approx((1 + held_out_near) / 3)  # `near`, never `new`
     assert stats.held_out == pytest.approx(1 / 6)
+    assert stats.length_off == pytest.approx(length_distance([train, held_out, near, new, "", train], split.val_names))
     empty = measure_names([], split)
     assert empty.count == 0 and math.isnan(empty.novelty) and math.isnan(empty.distinct)
 
@@ -178,3 +180,11 @@ def test_stats_markdown_has_one_row_per_set(names_file):
     table = stats_markdown({"a": measure_names(split.val_names[:3], split), "none": measure_names([], split)})
     lines = table.splitlines()
     assert len(lines) == 4 and lines[2].startswith("| a | 3 |") and "| none | 0 | – |" in lines[3]
+
+
+def test_length_distance():
+    assert length_distance(["Ann", "Bob"], ["Eve", "Zed", "Joe"]) == 0.0
+    assert length_distance(["Ann", "Bo"], ["Eve", "Zed"]) == pytest.approx(0.5)  # half must change length
+    assert length_distance(["Al"], ["Eve"]) == 1.0
+    assert length_distance(["", "Al "], ["Jo", "Jo"]) == pytest.approx(0.5)  # trimmed; empty is length 0
+    assert math.isnan(length_distance([], ["Eve"]))

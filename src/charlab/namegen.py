@@ -20,6 +20,7 @@ import html
 import math
 import os
 import random
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,6 +210,21 @@ class NameStats:
     near_copies: float  # novel names within one edit of a training name
     held_out: float  # names that are real validation names the model never saw in training
     mean_length: float  # characters per non-empty name
+    length_off: float  # `length_distance` to the validation names: 0 = lengths distributed like real names
+
+
+def length_distance(names: Sequence[str], reference: Sequence[str]) -> float:
+    """Total variation distance between the name-length histograms of `names` and `reference` (trimmed; an empty
+    name has length 0): the smallest share of `names` that would have to change length for the two histograms
+    to match. 0 = same shape, 1 = no length in common. NaN if either is empty.
+
+    A bigram model cannot count, so it ends names too early and too late ("Ma", "Oreloteleledrdi"); each of its
+    names may look fine, but their lengths do not.
+    """
+    if not names or not reference:
+        return math.nan
+    a, b = Counter(len(n.strip()) for n in names), Counter(len(n.strip()) for n in reference)
+    return 0.5 * sum(abs(a[k] / len(names) - b[k] / len(reference)) for k in a.keys() | b.keys())
 
 
 def measure_names(names: Sequence[str], split: NamesSplit) -> NameStats:
@@ -227,6 +243,7 @@ def measure_names(names: Sequence[str], split: NamesSplit) -> NameStats:
         near_copies=sum(within_one_edit(n, known, alphabet) for n in novel) / len(novel) if novel else nan,
         held_out=sum(n.lower() in unseen_real for n in nonempty) / len(names) if names else nan,
         mean_length=sum(map(len, nonempty)) / len(nonempty) if nonempty else nan,
+        length_off=length_distance(names, split.val_names),
     )
 
 
@@ -239,10 +256,11 @@ def stats_markdown(rows: dict[str, NameStats]) -> str:
         return "–" if math.isnan(x) else f"{x:.1f}"
 
     lines = ["| names from | count | new | well-formed | distinct | new but one edit from a training name "
-             "| real held-out names | mean length |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| real held-out names | mean length | length histogram off by |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, s in rows.items():
         lines.append(f"| {label} | {s.count:,} | {pct(s.novelty)} | {pct(s.well_formed)} | {pct(s.distinct)} "
-                     f"| {pct(s.near_copies)} | {pct(s.held_out)} | {num(s.mean_length)} |")
+                     f"| {pct(s.near_copies)} | {pct(s.held_out)} | {num(s.mean_length)} | {pct(s.length_off)} |")
     return "\n".join(lines)
 
 
