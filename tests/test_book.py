@@ -89,6 +89,8 @@ def test_stale_reason():
     assert "no run stamp" in stale_reason(nb)
     apply_stamp(nb, fake_stamp(nb))
     assert stale_reason(nb) is None
+    apply_stamp(nb, fake_stamp(nb, scale="smoke"))
+    assert "smoke-scale outputs" in stale_reason(nb)
     nb.cells[-1].source = "x = 2"
     assert "code cells changed" in stale_reason(nb)
 

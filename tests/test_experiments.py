@@ -2,7 +2,6 @@ import matplotlib
 
 from charlab.experiments import run_experiment
 from charlab.plots import plot_losses
-from charlab.provenance import format_duration
 
 matplotlib.use("Agg")
 
@@ -20,8 +19,3 @@ def test_run_experiment_trains_fresh_and_reports_provenance(text_file, tmp_path,
     ax = plot_losses(again.metrics, anchors={"reference": 1.5})
     assert len(ax.lines) == 3
 
-
-def test_format_duration():
-    assert format_duration(42.4) == "42 s"
-    assert format_duration(432) == "7 min 12 s"
-    assert format_duration(3780) == "1 h 03 min"

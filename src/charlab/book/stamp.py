@@ -156,4 +156,6 @@ def stale_reason(nb: nbformat.NotebookNode) -> str | None:
         return "has no run stamp (execute it with `python -m charlab.book execute`)"
     if stamp.get("code_sha256") != code_sha256(nb):
         return "code cells changed since it was executed (re-execute it)"
+    if stamp.get("scale") == "smoke":
+        return "holds smoke-scale outputs, which are for CI only (re-execute it with --scale cpu or blog)"
     return None
