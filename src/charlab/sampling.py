@@ -6,6 +6,9 @@ above 1 it flattens (more diverse text, more mistakes); 0 means always take the 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import torch
 
 from .errors import CharlabError
@@ -22,7 +25,22 @@ def _check(temperature: float, top_k: int | None, length: int, num: int) -> None
         raise CharlabError(f"length must be >= 0 and num >= 1 (got {length}, {num})")
 
 
-def _start_ids(vocab: Vocab, prime: str) -> list[int]:
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run PyTorch on one CPU thread inside the block, then restore the previous setting.
+
+    Sampling feeds one character at a time to a few sequences: each step is a tiny matrix product, too small to
+    split across threads, and on a busy machine the threads of a parallel step wait for each other (on the
+    project's shared 2-core machine a sampling step took 40x longer with 2 threads than with 1)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def start_ids(vocab: Vocab, prime: str) -> list[int]:
     """Ids that warm up the state. Without a prime we start from a newline (or the first character) as a
     neutral 'start of text', and it is not part of the output."""
     if prime:
@@ -70,12 +88,13 @@ def sample(
     device = model.head.weight.device
     generator = torch.Generator(device=device)
     generator.manual_seed(seed if seed is not None else torch.seed() % 2**63)
-    logits, state = warm_up(model, _start_ids(vocab, prime), num, device)
     out = torch.empty(num, length, dtype=torch.long, device=device)
-    for t in range(length):
-        ids = pick_next(logits, temperature, top_k, generator)
-        out[:, t] = ids
-        logits, state = model.step(ids, state)
+    with one_thread():
+        logits, state = warm_up(model, start_ids(vocab, prime), num, device)
+        for t in range(length):
+            ids = pick_next(logits, temperature, top_k, generator)
+            out[:, t] = ids
+            logits, state = model.step(ids, state)
     model.train(was_training)
     return [vocab.render(vocab.decode(row)) for row in out.cpu().tolist()]
 
@@ -91,16 +110,17 @@ def beam_search(model: CharRNN, vocab: Vocab, length: int, beam_width: int = 5, 
     was_training = model.training
     model.eval()
     device = model.head.weight.device
-    logits, state = warm_up(model, _start_ids(vocab, prime), 1, device)
-    scores = torch.zeros(1, device=device)
-    seqs = torch.empty(1, 0, dtype=torch.long, device=device)
-    V = logits.shape[-1]
-    for _ in range(length):
-        total = (scores[:, None] + torch.log_softmax(logits.float(), dim=-1)).view(-1)
-        scores, flat = torch.topk(total, min(beam_width, total.numel()))
-        parent, ids = flat // V, flat % V
-        seqs = torch.cat([seqs[parent], ids[:, None]], dim=1)
-        state = tuple(s[:, parent] for s in state) if isinstance(state, tuple) else state[:, parent]
-        logits, state = model.step(ids, state)
+    with one_thread():
+        logits, state = warm_up(model, start_ids(vocab, prime), 1, device)
+        scores = torch.zeros(1, device=device)
+        seqs = torch.empty(1, 0, dtype=torch.long, device=device)
+        V = logits.shape[-1]
+        for _ in range(length):
+            total = (scores[:, None] + torch.log_softmax(logits.float(), dim=-1)).view(-1)
+            scores, flat = torch.topk(total, min(beam_width, total.numel()))
+            parent, ids = flat // V, flat % V
+            seqs = torch.cat([seqs[parent], ids[:, None]], dim=1)
+            state = tuple(s[:, parent] for s in state) if isinstance(state, tuple) else state[:, parent]
+            logits, state = model.step(ids, state)
     model.train(was_training)
     return vocab.render(vocab.decode(seqs[0].tolist()))

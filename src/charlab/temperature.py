@@ -20,10 +20,9 @@ samples of equal length are compared (the sweep guarantees it).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -33,7 +32,7 @@ from .analysis import char_entropy_bits, distinct_ngram_ratio, find_cycle, unkno
 from .analysis.cycles import Cycle
 from .errors import CharlabError
 from .model import CharRNN
-from .sampling import beam_search, sample, warm_up
+from .sampling import beam_search, one_thread, sample, start_ids, warm_up
 from .text import Vocab
 
 # From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
@@ -47,21 +46,6 @@ DIVERSITY = ("distinct words", "distinct word pairs", "char entropy (bits)", "ne
 MISTAKES = ("unknown words",)
 LOOPS = ("share in a loop",)
 MEASURES = DIVERSITY + MISTAKES + LOOPS
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run PyTorch on one CPU thread inside the block, then restore the previous setting.
-
-    Sampling runs one character at a time on a few sequences: each step is a tiny matrix product, too small to
-    split across threads, and on a busy machine the threads of a parallel step wait for each other (on the
-    project's shared 2-core machine a sampling step took 40x longer with 2 threads than with 1)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def detect_loop(text: str, min_length: int = LOOP_MIN_LENGTH) -> Cycle | None:
@@ -148,8 +132,7 @@ def sample_across(model: CharRNN, vocab: Vocab, length: int, temperatures: Seque
     scale = torch.tensor([t for t in temps for _ in range(num)], device=device).unsqueeze(1)
     which = torch.arange(rows, device=device) % num
     generator = torch.Generator(device=device).manual_seed(seed)
-    # start as charlab.sampling.sample does: after the prime, or after a newline as a neutral start of text
-    start = vocab.encode(prime).tolist() if prime else [vocab.chars.index("\n") if "\n" in vocab.chars else 0]
+    start = start_ids(vocab, prime)  # as charlab.sampling.sample starts
     out = torch.empty(rows, length, dtype=torch.long, device=device)
     last = len(vocab) - 1
     with one_thread():
@@ -228,14 +211,13 @@ def near_zero(
     T=0 is argmax, "the most likely thing Paul Graham might say" one character at a time. With `beam_width` > 0,
     beam search is added: it looks for the most likely whole continuation, which (this is the point) loops too."""
     out = []
-    with one_thread():
-        for t in temperatures:
-            text = sample(model, vocab, length, temperature=t, prime=prime, seed=seed)[0]
-            method = "argmax (T=0)" if t == 0 else f"sampling at T={t:g}"
-            out.append(NearZero(method, float(t), text, detect_loop(text)))
-        if beam_width > 0:
-            text = beam_search(model, vocab, length, beam_width=beam_width, prime=prime)
-            out.append(NearZero(f"beam search (width {beam_width})", 0.0, text, detect_loop(text)))
+    for t in temperatures:
+        text = sample(model, vocab, length, temperature=t, prime=prime, seed=seed)[0]
+        method = "argmax (T=0)" if t == 0 else f"sampling at T={t:g}"
+        out.append(NearZero(method, float(t), text, detect_loop(text)))
+    if beam_width > 0:
+        text = beam_search(model, vocab, length, beam_width=beam_width, prime=prime)
+        out.append(NearZero(f"beam search (width {beam_width})", 0.0, text, detect_loop(text)))
     return out
 
 
@@ -243,8 +225,7 @@ def make_sampler(model: CharRNN, vocab: Vocab, length: int = 600) -> Callable[[f
     """`(temperature, prime) -> prime + a fresh sample`, for TemperatureWidget in a live kernel."""
 
     def sampler(temperature: float, prime: str) -> str:
-        with one_thread():
-            return prime + sample(model, vocab, length, temperature=temperature, prime=prime)[0]
+        return prime + sample(model, vocab, length, temperature=temperature, prime=prime)[0]
 
     return sampler
 
