@@ -29,7 +29,7 @@ def main() -> int:
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
 
-    from charlab.numpy_rnn import compare_speed  # imports numpy, after the thread pinning
+    from charlab.scratch.numpy_rnn import compare_speed  # imports numpy, after the thread pinning
 
     if args.text:
         with open(args.text, encoding="utf-8") as f:

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from charlab.analysis.textstats import codepoints
+from charlab.errors import CharlabError
+
 
 @dataclass(frozen=True)
 class Cycle:
@@ -48,9 +51,6 @@ class Cycle:
         """How many complete copies of the unit the loop contains."""
         return self.length // self.period
 
-
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 def _runs(match: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -79,10 +79,10 @@ def find_cycle(
     repetitions such as "no, no, no, no".
     """
     if min_period < 1:
-        raise ValueError(f"min_period must be >= 1, got {min_period}")
+        raise CharlabError(f"min_period must be >= 1, got {min_period}")
     if min_repeats <= 1:
-        raise ValueError(f"min_repeats must be > 1, got {min_repeats}")
-    codes = _codes(text)
+        raise CharlabError(f"min_repeats must be > 1, got {min_repeats}")
+    codes = codepoints(text)
     n = len(codes)
     top = int(n / min_repeats) if max_period is None else min(max_period, int(n / min_repeats))
 

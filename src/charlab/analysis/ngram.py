@@ -24,14 +24,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from charlab.analysis.textstats import codepoints
 from charlab.errors import CharlabError
 
 _MASK = (1 << 64) - 1
 _HASH_BASE = 0x9E3779B97F4A7C15  # an odd 64-bit constant (golden ratio), used once exact keys would overflow
 
-
-def _codepoints(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
 
 
 class NGramModel:
@@ -68,7 +66,7 @@ class NGramModel:
         """Map characters to ids (int64); a character outside the vocabulary is an error."""
         vocab = self._require_vocab()
         table = np.array([ord(c) for c in vocab], dtype=np.uint32)
-        cps = _codepoints(text)
+        cps = codepoints(text)
         ids = np.searchsorted(table, cps)
         bad = (ids >= len(table)) | (table[np.minimum(ids, len(table) - 1)] != cps)
         if bad.any():

@@ -18,6 +18,11 @@ trained on:
         HAMLET. To be, or not to be...
         Ham. Whither wilt thou lead me?
         MRS. OVERDONE. Well, well!
+
+Beyond the tags, the Shakespeare chapter needs to know which layout a text uses (`play_layout`), to start a
+sample the way the training text starts a speech (`speaker_prime`, `pick_speaker`) and to cut samples into
+whole speeches (`speeches`, `longest_speech`) to find the longest monologue. One set of tag patterns serves
+all of it, so every function agrees on what a speaker tag is.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+
+from charlab.errors import CharlabError
 
 # Colon style: a whole line of at most five name words (capitalised, upper-case, or small joining words such
 # as "of" and "the"), preceded by a blank line or the start of the text. Requiring the blank line keeps verse
@@ -44,6 +51,7 @@ _ABBREV = r"[A-Z][a-z'\-]+(?: [A-Z][a-z'\-]*)??"
 _GUTENBERG_RE = re.compile(rf"^  (?P<name>{_UPPER}|{_ABBREV})\.(?: |$)", re.M)
 
 Style = Literal["auto", "colon", "gutenberg"]
+Layout = Literal["colon", "gutenberg"]
 
 
 def speaker_names(text: str, style: Style = "auto") -> list[str]:
@@ -60,7 +68,7 @@ def speaker_names(text: str, style: Style = "auto") -> list[str]:
     if style == "auto":
         colon, gutenberg = speaker_names(text, "colon"), speaker_names(text, "gutenberg")
         return colon if len(colon) >= len(gutenberg) else gutenberg
-    raise ValueError(f"style must be 'auto', 'colon' or 'gutenberg', got {style!r}")
+    raise CharlabError(f"unknown play layout {style!r}; use 'auto', 'colon' or 'gutenberg'")
 
 
 def real_speaker_share(sample: str, reference_speakers: Iterable[str], case_insensitive: bool = True,
@@ -117,7 +125,7 @@ def compare_lengths(sample: np.ndarray, reference: np.ndarray, bin_width: int = 
     """
     a, b = np.asarray(sample, dtype=np.int64), np.asarray(reference, dtype=np.int64)
     if len(a) == 0 or len(b) == 0:
-        raise ValueError("both distributions need at least one line")
+        raise CharlabError("both line-length distributions need at least one line")
     top = int(max(a.max(), b.max())) if max_length is None else max_length
     edges = np.arange(0, top + bin_width + 1, bin_width)
     p = np.histogram(np.minimum(a, top), edges)[0] / len(a)
@@ -128,3 +136,108 @@ def compare_lengths(sample: np.ndarray, reference: np.ndarray, bin_width: int = 
     return LengthComparison(edges=edges, p=p, q=q, tv=0.5 * float(np.abs(p - q).sum()),
                             ks=float(np.abs(cdf_a - cdf_b).max()), mean_sample=float(a.mean()),
                             mean_reference=float(b.mean()))
+
+
+def play_layout(text: str) -> Layout:
+    """The layout of a play-format text: the one whose tags `speaker_names` finds more often ("colon" on a tie)."""
+    colon, gutenberg = speaker_names(text, "colon"), speaker_names(text, "gutenberg")
+    return "colon" if len(colon) >= len(gutenberg) else "gutenberg"
+
+
+def speaker_prime(name: str, layout: Layout) -> str:
+    """The text that opens a speech by `name` in `layout`, to prime a sample with.
+
+    Colon layout: a blank line, the name alone on its line with a colon, then the speech on the next line.
+    Gutenberg layout: a new line, two spaces, the name and a full stop, the speech on the same line.
+    """
+    if layout == "colon":
+        return f"\n\n{name}:\n"
+    if layout == "gutenberg":
+        return f"\n  {name}. "
+    raise CharlabError(f"unknown play layout {layout!r}; use 'colon' or 'gutenberg'")
+
+
+def pick_speaker(candidates: list[str], text: str, layout: Layout) -> str:
+    """The first of `candidates` that is a speaker of `text` (case-insensitive), spelled as `text` spells it.
+
+    Falls back to the most frequent speaker, so a prime always names a real character of the training text.
+    """
+    tags = speaker_names(text, layout)
+    if not tags:
+        raise CharlabError(f"no speaker tags in the {layout} layout were found; is this a play-format text?")
+    spelled = {}
+    for tag in tags:
+        spelled.setdefault(tag.lower(), tag)
+    for name in candidates:
+        if name.lower() in spelled:
+            return spelled[name.lower()]
+    return max(set(tags), key=tags.count)
+
+
+@dataclass(frozen=True)
+class Speech:
+    """One speech of a play-format text: who speaks, its lines (without the tag line in the colon layout)."""
+
+    speaker: str
+    lines: tuple[str, ...]
+    start: int  # offset of the tag in the text
+    end: int  # offset just after the speech's last line (its newline included when complete)
+    complete: bool  # False when the text ends inside the speech (a sample cut at a fixed length)
+
+    @property
+    def num_lines(self) -> int:
+        return len(self.lines)
+
+
+def _colon_extent(text: str, match: re.Match) -> tuple[tuple[str, ...], int, bool]:
+    body_start = match.end() + 1  # after the tag line's newline
+    stop = text.find("\n\n", match.end())
+    if stop == -1:  # no blank line follows: the text ends inside the speech, its last line maybe clipped
+        return tuple(text[body_start:].split("\n")[:-1]), len(text), False
+    return tuple(text[body_start : stop + 1].split("\n")[:-1]), stop + 1, True
+
+
+def _gutenberg_extent(text: str, match: re.Match) -> tuple[tuple[str, ...], int, bool]:
+    lines, pos = [], match.start()
+    while True:
+        newline = text.find("\n", pos)
+        if newline == -1:  # the text ends in the middle of this line
+            return tuple(lines), len(text), False
+        lines.append(text[pos:newline])
+        pos = newline + 1
+        nxt = text[pos : pos + 4]
+        if nxt == "    ":  # verse continuation (or a stage direction within the speech)
+            continue
+        if len(nxt) < 4 and nxt == " " * len(nxt):  # the text ends before the indentation tells
+            return tuple(lines), pos, False
+        return tuple(lines), pos, True
+
+
+def speeches(text: str, layout: Layout) -> list[Speech]:
+    """The speeches of `text`, in order. A speech starts at a speaker tag (see `speaker_names`).
+
+    Colon layout: the lines after the tag up to the next blank line. Gutenberg layout: the tag line (which
+    holds the speech's first words) and the following lines indented by four spaces (verse continuation,
+    stage directions within the speech). A speech that runs into the end of the text is `complete=False`.
+    """
+    if layout == "colon":
+        pattern, extent = _COLON_RE, _colon_extent
+    elif layout == "gutenberg":
+        pattern, extent = _GUTENBERG_RE, _gutenberg_extent
+    else:
+        raise CharlabError(f"unknown play layout {layout!r}; use 'colon' or 'gutenberg'")
+    out = []
+    for m in pattern.finditer(text):
+        lines, end, complete = extent(text, m)
+        out.append(Speech(m.group("name").strip(), lines, m.start(), end, complete))
+    return out
+
+
+def longest_speech(texts: list[str], layout: Layout) -> tuple[int, Speech] | None:
+    """(index into `texts`, speech) of the complete speech with the most lines; None when there is none."""
+    best: tuple[int, Speech] | None = None
+    for i, text in enumerate(texts):
+        for speech in speeches(text, layout):
+            if speech.complete and (best is None or speech.num_lines > best[1].num_lines):
+                best = (i, speech)
+    return best

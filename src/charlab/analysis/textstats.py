@@ -9,6 +9,8 @@ deliberately simple, count-based and documented, so a reader can check what each
 * `char_entropy_bits` is the plug-in (empirical) entropy of the characters, optionally conditioned on the
   preceding characters.
 * `unknown_word_share` counts sampled words that never occur in the training text: the "mistakes".
+* `random_windows` draws real text the size of a set of samples, `nan_mean` averages measures that may be NaN,
+  and `codepoints` is the array view of a text that the numpy measures (cycles, n-grams) work on.
 
 All ratios return NaN (not 0) when there is nothing to count, so an empty sample shows up as a gap in a plot
 instead of a misleading value.
@@ -17,10 +19,15 @@ instead of a misleading value.
 from __future__ import annotations
 
 import math
+import random
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Literal
+
+import numpy as np
+
+from charlab.errors import CharlabError
 
 # A word is a run of letters (any script; `[^\W\d_]` is "word character but not digit or underscore"),
 # possibly joined by apostrophes inside it ("don't", "Velzonski's", "o'er"). A leading or trailing apostrophe
@@ -44,13 +51,13 @@ def word_set(text: str, case_insensitive: bool = True) -> set[str]:
 def ngrams(text: str, n: int, unit: Literal["word", "char"] = "word") -> list[tuple[str, ...]] | list[str]:
     """All overlapping n-grams of `text`: tuples of words (unit="word") or substrings (unit="char")."""
     if n < 1:
-        raise ValueError(f"n must be >= 1, got {n}")
+        raise CharlabError(f"n must be >= 1, got {n}")
     if unit == "char":
         return [text[i : i + n] for i in range(len(text) - n + 1)]
     if unit == "word":
         ws = words(text)
         return [tuple(ws[i : i + n]) for i in range(len(ws) - n + 1)]
-    raise ValueError(f"unit must be 'word' or 'char', got {unit!r}")
+    raise CharlabError(f"unit must be 'word' or 'char', got {unit!r}")
 
 
 def distinct_ngram_ratio(text: str, n: int, unit: Literal["word", "char"] = "word") -> float:
@@ -79,7 +86,7 @@ def char_entropy_bits(text: str, order: int = 0) -> float:
     them to compare samples of equal length, not as absolute truths. NaN if the text is too short.
     """
     if order < 0:
-        raise ValueError(f"order must be >= 0, got {order}")
+        raise CharlabError(f"order must be >= 0, got {order}")
     if len(text) <= order:
         return math.nan
     joint = Counter(text[i : i + order + 1] for i in range(len(text) - order))
@@ -106,3 +113,43 @@ def unknown_word_share(sample: str, reference_words: set[str], case_insensitive:
     else:
         ref = reference_words
     return sum(w not in ref for w in ws) / len(ws)
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The text as an array of Unicode code points (uint32), one per character."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def nan_mean(values: Iterable[float]) -> float:
+    """Mean of the values that are not NaN; NaN when none is (a measure undefined on every sample)."""
+    finite = [v for v in values if not math.isnan(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def nan_percentile(values: Iterable[float], q: float) -> float:
+    """The `q`-th percentile (0-100, linear interpolation as numpy's default) of the values that are not NaN;
+    NaN when none is."""
+    finite = sorted(v for v in values if not math.isnan(v))
+    if not finite:
+        return math.nan
+    pos = (len(finite) - 1) * q / 100
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return finite[lo] + (finite[hi] - finite[lo]) * (pos - lo)
+
+
+def random_windows(text: str, num: int, length: int, seed: int = 0, line_start: bool = False) -> list[str]:
+    """`num` windows of `length` characters of `text` at seeded random places (with replacement).
+
+    The same amount of real text as a set of samples, so a measure computed on both differs only by what the
+    model got wrong, not by sample size. With `line_start` every window starts at the start of a line (as a
+    sample primed with a newline does).
+    """
+    if length < 1 or num < 1:
+        raise CharlabError(f"num and length must be positive (got {num}, {length})")
+    if length > len(text):
+        raise CharlabError(f"the text has {len(text):,} characters, fewer than one window of {length:,}")
+    rng = random.Random(seed)
+    if not line_start:
+        return [text[s : s + length] for s in (rng.randrange(len(text) - length + 1) for _ in range(num))]
+    starts = [0] + [m.end() for m in re.finditer("\n", text) if m.end() + length <= len(text)]
+    return [text[s : s + length] for s in (rng.choice(starts) for _ in range(num))]

@@ -14,7 +14,7 @@ from charlab.errors import CharlabError
 from charlab.widgets import EvolutionWidget, TemperatureWidget
 from charlab.widgets.evolution import MAX_LOSS_POINTS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def page_json(widget) -> str:

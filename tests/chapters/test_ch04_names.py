@@ -8,9 +8,7 @@ import torch
 from charlab.analysis.names import name_set
 from charlab.analysis.ngram import NGramModel
 from charlab.batching import split_ids
-from charlab.errors import CharlabError
-from charlab.model import CharRNN, ModelConfig
-from charlab.namegen import (
+from charlab.chapters.ch04_names import (
     generate_names,
     length_distance,
     measure_names,
@@ -23,6 +21,8 @@ from charlab.namegen import (
     text_loss,
     within_one_edit,
 )
+from charlab.errors import CharlabError
+from charlab.model import CharRNN, ModelConfig
 from charlab.text import Vocab
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from charlab import minchar
 from charlab.errors import CharlabError
-from charlab.gradcheck import buggy_rel_error, gradcheck, rel_error
+from charlab.scratch import minchar
+from charlab.scratch.gradcheck import buggy_rel_error, gradcheck, rel_error
 
 TEXT = "It is a truth universally acknowledged, that a single man in possession"
 

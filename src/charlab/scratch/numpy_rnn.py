@@ -18,8 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .errors import CharlabError
-from .minchar import PARAM_NAMES, AdagradLoop, Params, build_vocab, init_params, needs_reset, sample
+from charlab.errors import CharlabError
+from charlab.scratch.minchar import PARAM_NAMES, AdagradLoop, Params, build_vocab, init_params, needs_reset, sample
 
 __all__ = ["BatchedRNN", "compare_speed", "loss_and_grads", "per_char_loss"]
 
@@ -192,7 +192,7 @@ def compare_speed(text: str, batch_size: int = 32, seconds: float = 2.0, rounds:
     Each round times both for about `seconds` / `rounds` each, alternating, and the best round of each counts (the
     least disturbed by whatever else the machine is doing). Returns chars/s of both and their ratio.
     """
-    from .minchar import MinCharRNN
+    from charlab.scratch.minchar import MinCharRNN
 
     faithful = MinCharRNN(text, seed=seed)
     batched = BatchedRNN(text, batch_size=batch_size, seed=seed, dtype=dtype)

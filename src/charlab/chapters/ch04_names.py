@@ -27,14 +27,14 @@ from pathlib import Path
 
 import torch
 
-from .analysis.names import name_alphabet, name_set, novelty_rate, split_names, well_formed_rate
-from .analysis.ngram import NGramModel
-from .batching import StreamBatcher
-from .errors import CharlabError
-from .model import CharRNN
-from .sampling import sample
-from .text import Vocab, read_text
-from .train import evaluate_loss
+from charlab.analysis.names import name_alphabet, name_set, novelty_rate, split_names, well_formed_rate
+from charlab.analysis.ngram import NGramModel
+from charlab.batching import StreamBatcher
+from charlab.errors import CharlabError
+from charlab.model import CharRNN
+from charlab.sampling import sample
+from charlab.text import Vocab, read_text
+from charlab.train import evaluate_loss
 
 
 def _join(lines: Sequence[str]) -> str:

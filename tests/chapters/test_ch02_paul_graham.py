@@ -4,10 +4,7 @@ import matplotlib
 import pytest
 
 from charlab.analysis import word_set
-from charlab.checkpoint import load_checkpoint
-from charlab.errors import CharlabError
-from charlab.presets import get_preset
-from charlab.temperature import (
+from charlab.chapters.ch02_paul_graham import (
     MEASURES,
     describe_loop,
     detect_loop,
@@ -20,6 +17,9 @@ from charlab.temperature import (
     sample_across,
     sweep,
 )
+from charlab.checkpoint import load_checkpoint
+from charlab.errors import CharlabError
+from charlab.presets import get_preset
 from charlab.train import train
 from charlab.widgets import TemperatureWidget
 
@@ -114,5 +114,5 @@ def test_sweep_and_reference_reject_bad_arguments(looping_model):
     ckpt, text = looping_model
     with pytest.raises(CharlabError, match="positive"):
         sweep(ckpt.model, ckpt.vocab, set(), temperatures=(0.0, 1.0))
-    with pytest.raises(CharlabError, match="fewer than one sample"):
+    with pytest.raises(CharlabError, match="fewer than one window"):
         reference_measures("short", set(), length=100)

@@ -4,10 +4,8 @@ import matplotlib
 import pytest
 
 from charlab.analysis.evolution import MEASURES
-from charlab.analysis.textstats import word_set
-from charlab.config import TrainConfig
-from charlab.errors import CharlabError
-from charlab.evolution import (
+from charlab.analysis.textstats import random_windows, word_set
+from charlab.chapters.ch05_evolution import (
     POST_CHECKPOINTS,
     POST_SAMPLES,
     Band,
@@ -16,7 +14,6 @@ from charlab.evolution import (
     excerpt,
     measure_samples,
     novel_reference,
-    novel_slices,
     plot_evolution,
     post_checkpoints,
     sampled_iterations,
@@ -25,6 +22,8 @@ from charlab.evolution import (
     side_by_side_html,
     widget_kwargs,
 )
+from charlab.config import TrainConfig
+from charlab.errors import CharlabError
 from charlab.train import SampleEvery, train
 from charlab.widgets import EvolutionWidget
 
@@ -74,7 +73,7 @@ def test_novel_reference_on_real_text_and_on_a_repetitive_one(synthetic_text):
     assert novel_reference(synthetic_text, 200, ref, n=50, seed=1) == bands
     with pytest.raises(CharlabError):
         novel_reference("short", 10, ref)
-    pieces = novel_slices(synthetic_text, 200, n=5, seed=1)
+    pieces = random_windows(synthetic_text, 5, 200, seed=1)
     assert len(pieces) == 5 and all(len(p) == 200 and p in synthetic_text for p in pieces)
 
 

@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from charlab import hello, minchar
 from charlab.errors import CharlabError
+from charlab.scratch import hello, minchar
 
 TEXT = "the cat sat on the mat. the dog sat on the log. " * 8
 

@@ -31,7 +31,7 @@ from charlab.datasets.download import _is_offline
 from charlab.datasets.prepare import STEPS, strip_comment_header, strip_gutenberg
 from charlab.errors import CharlabError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAST = Policy(timeout=0.5, retries=2, backoff=0.01, max_backoff=0.02, chunk_size=1024)
 
 

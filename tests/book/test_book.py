@@ -22,7 +22,7 @@ from charlab.book.stamp import (
 from charlab.book.toc import check_toc, toc_entries
 from charlab.errors import CharlabError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 v4 = nbformat.v4
 
 

@@ -21,19 +21,24 @@ samples of equal length are compared (the sweep guarantees it).
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import torch
 
-from .analysis import char_entropy_bits, distinct_ngram_ratio, find_cycle, unknown_word_share
-from .analysis.cycles import Cycle
-from .errors import CharlabError
-from .model import CharRNN
-from .sampling import beam_search, one_thread, sample, start_ids, warm_up
-from .text import Vocab
+from charlab.analysis.cycles import Cycle, find_cycle
+from charlab.analysis.textstats import (
+    char_entropy_bits,
+    distinct_ngram_ratio,
+    nan_mean,
+    random_windows,
+    unknown_word_share,
+)
+from charlab.errors import CharlabError
+from charlab.model import CharRNN
+from charlab.sampling import beam_search, one_thread, sample, start_ids, warm_up
+from charlab.text import Vocab
 
 # From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
 TEMPERATURES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7, 2.0)
@@ -42,10 +47,18 @@ TEMPERATURES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7, 2.0)
 # 100-character stretch three times over.
 LOOP_MIN_LENGTH = 100
 
+# name -> what it measures, in the order tables and plots show them (the shape of analysis.evolution.MEASURES).
+MEASURES = {
+    "distinct words": "distinct words / words (distinct-1)",
+    "distinct word pairs": "distinct word bigrams / word bigrams (distinct-2)",
+    "char entropy (bits)": "entropy of the character frequencies",
+    "next-char entropy (bits)": "entropy of the next character given the one before it",
+    "unknown words": "share of words that never occur in the training text",
+    "share in a loop": f"share of the sample inside one repeating cycle of {LOOP_MIN_LENGTH}+ characters",
+}
 DIVERSITY = ("distinct words", "distinct word pairs", "char entropy (bits)", "next-char entropy (bits)")
 MISTAKES = ("unknown words",)
 LOOPS = ("share in a loop",)
-MEASURES = DIVERSITY + MISTAKES + LOOPS
 
 
 def detect_loop(text: str, min_length: int = LOOP_MIN_LENGTH) -> Cycle | None:
@@ -77,11 +90,6 @@ def measure(text: str, reference_words: set[str]) -> dict[str, float]:
     }
 
 
-def _mean(values: Sequence[float]) -> float:
-    finite = [v for v in values if not math.isnan(v)]
-    return sum(finite) / len(finite) if finite else math.nan
-
-
 @dataclass
 class Sweep:
     """Samples and their measures at each temperature.
@@ -99,13 +107,13 @@ class Sweep:
 
     @property
     def measures(self) -> dict[str, dict[float, float]]:
-        return {name: {t: _mean(v) for t, v in by_t.items()} for name, by_t in self.per_sample.items()}
+        return {name: {t: nan_mean(v) for t, v in by_t.items()} for name, by_t in self.per_sample.items()}
 
     def first_samples(self) -> dict[float, str]:
         """One sample per temperature (the first seed), what the widget shows."""
         return {t: texts[0] for t, texts in self.samples.items()}
 
-    def table(self, names: Sequence[str] = MEASURES) -> list[dict[str, float]]:
+    def table(self, names: Sequence[str] = tuple(MEASURES)) -> list[dict[str, float]]:
         """Rows {"T": t, measure: mean, ...}, one per temperature, for printing."""
         means = self.measures
         return [{"T": t, **{n: means[n][t] for n in names}} for t in self.temperatures]
@@ -176,12 +184,8 @@ def reference_measures(text: str, reference_words: set[str], length: int, num: i
                        seed: int = 0) -> dict[str, float]:
     """The measures of `num` random stretches of real `text` (use the held-out split), each `length` characters,
     averaged: where a sample that writes like the author should land."""
-    if len(text) < length:
-        raise CharlabError(f"the reference text has {len(text):,} characters, fewer than one sample ({length:,})")
-    rng = random.Random(seed)
-    starts = [rng.randrange(len(text) - length + 1) for _ in range(num)]
-    scores = [measure(text[s : s + length], reference_words) for s in starts]
-    return {name: _mean([s[name] for s in scores]) for name in MEASURES}
+    scores = [measure(piece, reference_words) for piece in random_windows(text, num, length, seed)]
+    return {name: nan_mean([s[name] for s in scores]) for name in MEASURES}
 
 
 @dataclass

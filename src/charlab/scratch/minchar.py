@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .errors import CharlabError
+from charlab.errors import CharlabError
 
 PARAM_NAMES = ("Wxh", "Whh", "Why", "bh", "by")
 Params = dict[str, np.ndarray]

@@ -15,7 +15,7 @@ import pytest
 from charlab.datasets import DATASETS, fetch_dataset, sha256_file
 from charlab.datasets.mirror import parse_sums
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIRROR = Path(os.environ.get("CHARLAB_DATA_MIRROR") or ROOT.parent / "shared" / "data")
 
 pytestmark = pytest.mark.skipif(not (MIRROR / "SHA256SUMS").is_file(), reason=f"no dataset mirror at {MIRROR}")

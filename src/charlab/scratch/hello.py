@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .minchar import MinCharRNN, Params, lossfun
+from charlab.scratch.minchar import MinCharRNN, Params, lossfun
 
 VOCAB = ["h", "e", "l", "o"]  # the post's order, not sorted
 TEXT = "hello"

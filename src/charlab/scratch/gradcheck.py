@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import CharlabError
+from charlab.errors import CharlabError
 
 
 def rel_error(a: np.ndarray | float, b: np.ndarray | float, eps: float = 1e-12) -> np.ndarray:

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from charlab import minchar, numpy_rnn
 from charlab.errors import CharlabError
-from charlab.gradcheck import gradcheck
+from charlab.scratch import minchar, numpy_rnn
+from charlab.scratch.gradcheck import gradcheck
 
 TEXT = "Whan that Aprille with his shoures soote the droghte of March hath perced to the roote. " * 6
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import math
-import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from charlab.analysis.evolution import MEASURES, evolution_measures
+from charlab.analysis.textstats import nan_percentile, random_windows
 from charlab.errors import CharlabError
 from charlab.train import Callback
 
@@ -160,40 +160,16 @@ class Band:
         return not math.isnan(value) and self.low <= value <= self.high
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    """Linear-interpolation percentile (numpy's default) of an already sorted list."""
-    if not sorted_values:
-        return math.nan
-    pos = (len(sorted_values) - 1) * q / 100
-    lo, hi = math.floor(pos), math.ceil(pos)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
-
-
-def novel_slices(text: str, length: int, n: int = 200, seed: int = 0) -> list[str]:
-    """`n` slices of `text`, each `length` characters, at random (seeded) positions: real prose to compare
-    samples of the same length with."""
-    if length < 1 or length > len(text):
-        raise CharlabError(
-            f"slice length must be between 1 and the text's {len(text):,} characters, got {length}"
-        )
-    rng = random.Random(seed)
-    return [text[s : s + length] for s in (rng.randrange(len(text) - length + 1) for _ in range(n))]
-
-
 def novel_reference(
     text: str, length: int, reference_words: set[str], n: int = 200, seed: int = 0
 ) -> dict[str, Band]:
-    """What each measure looks like on real prose: the bands over `novel_slices(text, length, n, seed)`.
+    """What each measure looks like on real prose: the bands over `n` random windows of `length` characters.
 
     Slices have the samples' length because several measures depend on it (a slice cuts a word at each end;
     rates of rare marks are noisier in short texts). NaN values (e.g. no comma in a slice) are left out."""
     ref = {w.lower() for w in reference_words}
-    rows = [evolution_measures(piece, ref) for piece in novel_slices(text, length, n, seed)]
-    bands = {}
-    for name in MEASURES:
-        values = sorted(v for r in rows if not math.isnan(v := r[name]))
-        bands[name] = Band(_percentile(values, 10), _percentile(values, 50), _percentile(values, 90))
-    return bands
+    rows = [evolution_measures(piece, ref) for piece in random_windows(text, n, length, seed)]
+    return {name: Band(*(nan_percentile([r[name] for r in rows], q) for q in (10, 50, 90))) for name in MEASURES}
 
 
 def settled_iteration(
