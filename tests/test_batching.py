@@ -32,8 +32,3 @@ def test_targets_are_next_characters_and_streams_continue_across_chunks():
 def test_too_short_text_says_how_long_it_must_be():
     with pytest.raises(CharlabError, match=r"needs at least 41"):
         StreamBatcher(np.arange(30), batch_size=4, seq_len=10)
-
-
-def test_eval_batcher_shrinks_to_fit_a_short_split():
-    b = StreamBatcher.for_eval(np.arange(55), batch_size=32, seq_len=10)
-    assert b.batch_size == 5 and len(b) == 1

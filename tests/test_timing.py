@@ -4,7 +4,8 @@ import pytest
 
 from charlab.errors import CharlabError
 from charlab.presets import get_preset
-from charlab.timing import model_for, time_per_batch
+from charlab.timing import time_per_batch
+from charlab.train import build_model
 
 
 def test_time_per_batch_measures_a_training_step():
@@ -15,9 +16,9 @@ def test_time_per_batch_measures_a_training_step():
         time_per_batch(config, vocab_size=20, iters=0)
 
 
-def test_model_for_matches_the_posts_parameter_count():
+def test_build_model_matches_the_posts_parameter_count():
     # 2x512 LSTM, one-hot input: 4 gates x (inputs + hidden + 2 biases) per layer, plus the softmax layer.
     vocab, h = 98, 512
     expected = 4 * h * (vocab + h + 2) + 4 * h * (h + h + 2) + (h * vocab + vocab)
-    assert model_for(get_preset("pg-blog"), vocab).num_parameters() == expected
+    assert build_model(get_preset("pg-blog"), vocab).num_parameters() == expected
     assert 3.3e6 < expected < 3.6e6  # the post's "approx. 3.5 million parameters"

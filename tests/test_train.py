@@ -9,11 +9,12 @@ import time
 import pytest
 import torch
 
+from charlab.callbacks import Callback, SampleEvery
 from charlab.checkpoint import LAST, load_checkpoint
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
 from charlab.presets import get_preset
-from charlab.train import Callback, SampleEvery, Trainer, TrainingInterrupted, load_metrics, train
+from charlab.train import Trainer, TrainingInterrupted, load_metrics, train
 
 TINY = TrainConfig(
     cell="lstm",

@@ -62,11 +62,3 @@ class StreamBatcher:
     def __iter__(self):
         for i in range(self.num_chunks):
             yield self.chunk(i)
-
-    @classmethod
-    def for_eval(
-        cls, ids: np.ndarray, batch_size: int, seq_len: int, name: str = "validation split"
-    ) -> StreamBatcher:
-        """A batcher over a (possibly short) evaluation split: fewer streams if the split cannot fill them all."""
-        streams = max(1, min(batch_size, (len(ids) - 1) // seq_len))
-        return cls(ids, streams, seq_len, name=name)

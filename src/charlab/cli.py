@@ -84,20 +84,18 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from .batching import StreamBatcher
     from .checkpoint import load_checkpoint
+    from .evaluate import score_text
     from .text import read_text
-    from .train import evaluate_loss, resolve_device
+    from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
     text = read_text(args.file, encoding_errors=args.encoding_errors, byte_level=ckpt.vocab.byte_level)
     if len(text) < 2:
         raise CharlabError(f"{args.file}: needs at least 2 characters to measure a loss")
-    ids = ckpt.vocab.encode(text)
-    seq_len = min(100, len(ids) - 1)
-    loss = evaluate_loss(ckpt.model, StreamBatcher.for_eval(ids, 32, seq_len, name=str(args.file)))
+    loss = score_text(ckpt.model, ckpt.vocab, text)  # every character after the first
     print(
-        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(ids) - 1:,} predicted characters)"
+        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(text) - 1:,} predicted characters)"
     )
     return 0
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .callbacks import Callback
 from .checkpoint import Checkpoint, load_checkpoint
 from .config import TrainConfig
 from .datasets import default_data_dir, ensure
 from .presets import normalize_scale, preset_for
 from .provenance import device_description, format_duration
-from .train import Callback, TrainResult, resolve_device, train
+from .train import TrainResult, resolve_device, train
 
 
 def runs_dir() -> Path:

@@ -24,9 +24,11 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .batching import StreamBatcher, split_ids
+from .callbacks import Callback
 from .checkpoint import (
     BEST,
     LAST,
+    Checkpoint,
     load_checkpoint,
     restore_hidden,
     restore_optimizer,
@@ -35,8 +37,8 @@ from .checkpoint import (
 )
 from .config import TrainConfig
 from .errors import CharlabError
-from .model import CharRNN, ModelConfig, detach_state
-from .sampling import sample
+from .evaluate import score_ids
+from .model import CharRNN, ModelConfig, State, detach_state
 from .text import Vocab, read_text
 
 LN2 = math.log(2)
@@ -44,58 +46,6 @@ LN2 = math.log(2)
 
 class TrainingInterrupted(CharlabError):
     """Ctrl-C arrived; a checkpoint was written first."""
-
-
-class Callback:
-    """Hooks into training; override what you need."""
-
-    def on_train_start(self, trainer: Trainer) -> None: ...
-    def on_iter_end(self, trainer: Trainer, loss: float) -> None: ...
-    def on_eval(self, trainer: Trainer, record: dict[str, Any]) -> None: ...
-    def on_train_end(self, trainer: Trainer) -> None: ...
-
-
-class SampleEvery(Callback):
-    """Sample a fixed-length text at iteration 1 and every `every` iterations (the post's evolution experiment).
-
-    Uses its own seeded generator and eval mode, so sampling does not change the training trajectory."""
-
-    def __init__(
-        self,
-        every: int = 100,
-        length: int = 200,
-        temperature: float = 1.0,
-        seed: int = 0,
-        prime: str = "",
-        first: bool = True,
-    ):
-        self.every, self.length, self.temperature, self.seed, self.prime = (
-            every,
-            length,
-            temperature,
-            seed,
-            prime,
-        )
-        self.first = first
-        self.samples: list[dict[str, Any]] = []
-
-    def on_train_start(self, trainer: Trainer) -> None:
-        path = trainer.run_dir / "samples.jsonl"
-        if path.exists():  # on resume keep what was sampled up to the checkpoint
-            rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-            self.samples = [r for r in rows if r["iter"] <= trainer.iter]
-            path.write_text("".join(json.dumps(r) + "\n" for r in self.samples))
-
-    def on_iter_end(self, trainer: Trainer, loss: float) -> None:
-        it = trainer.iter
-        if it % self.every == 0 or (self.first and it == 1):
-            text = sample(
-                trainer.model, trainer.vocab, self.length, self.temperature, self.prime, seed=self.seed
-            )[0]
-            row = {"iter": it, "train_loss": loss, "temperature": self.temperature, "sample": text}
-            self.samples.append(row)
-            with open(trainer.run_dir / "samples.jsonl", "a") as f:
-                f.write(json.dumps(row) + "\n")
 
 
 @dataclass
@@ -138,6 +88,39 @@ def deferred_sigint(flag: dict[str, bool]):
         signal.signal(signal.SIGINT, previous)
 
 
+def build_model(config: TrainConfig, vocab_size: int) -> CharRNN:
+    """The CharRNN that `config` describes, for a vocabulary of `vocab_size` characters."""
+    return CharRNN(ModelConfig(vocab_size=vocab_size, cell=config.cell, hidden_size=config.hidden_size,
+                               num_layers=config.num_layers, dropout=config.dropout,
+                               embedding_dim=config.embedding_dim))
+
+
+def build_optimizer(model: CharRNN, config: TrainConfig) -> torch.optim.Optimizer:
+    """Adam (decoupled weight decay), or char-rnn's RMSProp (decay 0.95, epsilon 1e-8)."""
+    params = model.parameters()
+    if config.optimizer == "adam":
+        return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
+    return torch.optim.RMSprop(params, lr=config.lr, alpha=0.95, eps=1e-8, weight_decay=config.weight_decay)
+
+
+def forward_loss(model: CharRNN, x: torch.Tensor, y: torch.Tensor, state: State | None) -> tuple[torch.Tensor, State]:
+    """Mean cross-entropy of predicting `y` from `x` (both batch x time), and the state after the chunk."""
+    logits, state = model(x, state)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), state
+
+
+def update(model: CharRNN, optimizer: torch.optim.Optimizer, loss: torch.Tensor, config: TrainConfig) -> None:
+    """One optimizer step on `loss`: backward, char-rnn's element-wise clamp and/or a global-norm clip, step."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    if config.grad_clamp > 0:
+        for p in model.parameters():
+            p.grad.clamp_(-config.grad_clamp, config.grad_clamp)
+    if config.grad_clip > 0:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+    optimizer.step()
+
+
 class Trainer:
     def __init__(
         self,
@@ -151,76 +134,60 @@ class Trainer:
     ):
         """Start a run with `config`, or with `resume` continue the run in `run_dir` with its saved config plus
         `overrides` (e.g. a larger max_iters)."""
-        self.run_dir = Path(run_dir)
-        self.callbacks = list(callbacks)
-        self.progress = progress
-        self.data_path = Path(data_path)
-        ckpt = None
-        if resume:
-            ckpt = load_checkpoint(self.run_dir, prefer=LAST)
-            config = TrainConfig.from_dict(ckpt.meta["train_config"]).with_overrides(**(overrides or {}))
-        else:
-            if config is None:
-                raise CharlabError("a training config (preset) is needed to start a new run")
-            config = config.with_overrides(**(overrides or {}))
-        if not resume and (self.run_dir / LAST).exists():
+        self.run_dir, self.data_path = Path(run_dir), Path(data_path)
+        self.callbacks, self.progress = list(callbacks), progress
+        ckpt = load_checkpoint(self.run_dir, prefer=LAST) if resume else None
+        self.config = self._config(config, ckpt, overrides or {})
+        self._load_data(ckpt)
+        self.device = resolve_device(self.config.device)
+        torch.manual_seed(self.config.seed)
+        model = ckpt.model if ckpt else build_model(self.config, len(self.vocab))
+        self.model = model.to(self.device)
+        self.optimizer = build_optimizer(self.model, self.config)
+        self.iter, self.elapsed_before, self.best_val = 0, 0.0, math.inf
+        self.metrics: list[dict[str, Any]] = []
+        self.hidden: State | None = None
+        if ckpt:
+            self._restore(ckpt)
+        self.train_losses: list[float] = []
+        self._t0 = time.perf_counter()
+
+    def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any]) -> TrainConfig:
+        if ckpt:
+            return TrainConfig.from_dict(ckpt.meta["train_config"]).with_overrides(**overrides)
+        if config is None:
+            raise CharlabError("a training config (preset) is needed to start a new run")
+        if (self.run_dir / LAST).exists():
             raise CharlabError(
                 f"{self.run_dir} already holds a run; pass --resume to continue it or choose another --out"
             )
-        self.config = c = config
+        return config.with_overrides(**overrides)
+
+    def _load_data(self, ckpt: Checkpoint | None) -> None:
+        """Read the text, check it is the run's own on resume, and lay out the training and validation splits."""
+        c = self.config
         text = read_text(self.data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
         self.data_sha256 = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        self.vocab = ckpt.vocab if ckpt else Vocab.from_text(text, c.byte_level)
         if ckpt and ckpt.meta.get("data_sha256") != self.data_sha256:
             raise CharlabError(
                 f"{self.data_path} is not the text this run was trained on; resume with the same file"
             )
+        self.vocab = ckpt.vocab if ckpt else Vocab.from_text(text, c.byte_level)
         splits = split_ids(self.vocab.encode(text), c.val_frac, c.test_frac)
         self.train_data = StreamBatcher(splits["train"], c.batch_size, c.seq_len, name="training split")
-        self.val_data = (
-            StreamBatcher.for_eval(splits["val"], c.batch_size, c.seq_len)
-            if len(splits["val"]) > c.seq_len
-            else None
-        )
+        self.val_ids, self.val_context = splits["val"], splits["train"]
         self.total_iters = c.max_iters or math.ceil(c.max_epochs * len(self.train_data))
 
-        self.device = resolve_device(c.device)
-        torch.manual_seed(c.seed)
-        if ckpt:
-            self.model = ckpt.model.to(self.device)
-        else:
-            self.model = CharRNN(
-                ModelConfig(
-                    vocab_size=len(self.vocab),
-                    cell=c.cell,
-                    hidden_size=c.hidden_size,
-                    num_layers=c.num_layers,
-                    dropout=c.dropout,
-                    embedding_dim=c.embedding_dim,
-                )
-            ).to(self.device)
-        self.optimizer = self._make_optimizer()
-        self.iter, self.elapsed_before, self.best_val = 0, 0.0, math.inf
-        self.metrics: list[dict[str, Any]] = []
-        self.hidden = None
-        if ckpt:
-            restore_optimizer(ckpt, self.optimizer)
-            restore_rng(ckpt)
-            self.hidden = restore_hidden(ckpt, self.device)
-            m = ckpt.meta
-            self.iter, self.elapsed_before = m["iter"], m["elapsed_s"]
-            self.best_val, self.metrics = m.get("best_val_loss", math.inf), m.get("metrics", [])
-        self.train_losses: list[float] = []
-        self._t0 = time.perf_counter()
+    def _restore(self, ckpt: Checkpoint) -> None:
+        """Continue exactly where the checkpoint stopped: optimizer moments, RNG, carried state, position."""
+        restore_optimizer(ckpt, self.optimizer)
+        restore_rng(ckpt)
+        self.hidden = restore_hidden(ckpt, self.device)
+        m = ckpt.meta
+        self.iter, self.elapsed_before = m["iter"], m["elapsed_s"]
+        self.best_val, self.metrics = m.get("best_val_loss", math.inf), m.get("metrics", [])
 
     # -- pieces of the loop ------------------------------------------------------------------------------------
-
-    def _make_optimizer(self) -> torch.optim.Optimizer:
-        c, params = self.config, self.model.parameters()
-        if c.optimizer == "adam":
-            return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
-        # char-rnn's RMSProp: decay 0.95, epsilon 1e-8
-        return torch.optim.RMSprop(params, lr=c.lr, alpha=0.95, eps=1e-8, weight_decay=c.weight_decay)
 
     def lr_at(self, it: int) -> float:
         c = self.config
@@ -252,31 +219,26 @@ class Trainer:
         x, y = (t.to(self.device, non_blocking=True) for t in self.train_data.chunk(chunk))
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.iter)
-        logits, hidden = self.model(x, self.hidden)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+        loss, hidden = forward_loss(self.model, x, y, self.hidden)
         value = loss.item()
         if not math.isfinite(value):
             raise CharlabError(
                 f"loss became {value} at iteration {self.iter + 1}; training stopped. The last good checkpoint "
                 f"is {self.run_dir / LAST}; try a lower --lr or --grad-clip"
             )
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        if c.grad_clamp > 0:
-            for p in self.model.parameters():
-                p.grad.clamp_(-c.grad_clamp, c.grad_clamp)
-        if c.grad_clip > 0:
-            torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)
-        self.optimizer.step()
+        update(self.model, self.optimizer, loss, c)
         self.hidden = detach_state(hidden)
         self.iter += 1
         return value
 
-    def evaluate(self, batcher: StreamBatcher | None = None, max_chunks: int | None = None) -> float:
-        batcher = batcher or self.val_data
-        if batcher is None:
+    def evaluate(self) -> float:
+        """Validation loss (`charlab.evaluate.score_ids`, read after the training split), over the whole split or
+        over its first `eval_max_chunks` x batch_size x seq_len characters; NaN without a validation split."""
+        c = self.config
+        if len(self.val_ids) < 1:
             return math.nan
-        return evaluate_loss(self.model, batcher, max_chunks or self.config.eval_max_chunks or None)
+        return score_ids(self.model, self.val_ids, self.val_context,
+                         max_chars=c.eval_max_chunks * c.batch_size * c.seq_len)
 
     def _meta(self) -> dict[str, Any]:
         return {
@@ -389,22 +351,6 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_train_end(self)
         return TrainResult(self.run_dir, self.iter, self.epoch, self.best_val, self.metrics, stopped_by)
-
-
-@torch.no_grad()
-def evaluate_loss(model: CharRNN, batcher: StreamBatcher, max_chunks: int | None = None) -> float:
-    """Mean cross-entropy in nats/char over a split, carrying the hidden state across its chunks as in training."""
-    device = model.head.weight.device
-    was_training = model.training
-    model.eval()
-    state, total, count = None, 0.0, 0
-    for i in range(min(max_chunks or len(batcher), len(batcher))):
-        x, y = (t.to(device) for t in batcher.chunk(i))
-        logits, state = model(x, state)
-        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum").item()
-        count += y.numel()
-    model.train(was_training)
-    return total / count
 
 
 def train(

@@ -18,7 +18,6 @@ from charlab.chapters.ch04_names import (
     prepare_names,
     read_names,
     stats_markdown,
-    text_loss,
     within_one_edit,
 )
 from charlab.errors import CharlabError
@@ -94,21 +93,6 @@ def test_generate_names_stops_when_the_model_never_ends_a_line():
     with torch.no_grad():  # make the newline impossible
         model.head.bias[vocab.chars.index("\n")] = -1e4
     assert generate_names(model, vocab, 10, streams=2, length=16, max_rounds=3) == []
-
-
-def test_text_loss_scores_every_character_from_the_context():
-    vocab = Vocab.from_text("abc\n")
-    model = _tiny_model(vocab)
-    text = "abcab\ncab\n"
-    ids = vocab.encode("\n" + text)
-    with torch.no_grad():
-        logits, _ = model(torch.tensor(ids[:-1])[None])
-        expected = torch.nn.functional.cross_entropy(logits[0], torch.tensor(ids[1:])).item()
-    assert text_loss(model, vocab, text) == pytest.approx(expected, rel=1e-5)
-    # an untrained model is close to uniform: about ln(V) nats per character
-    assert abs(text_loss(model, vocab, text * 5) - math.log(len(vocab))) < 0.2
-    with pytest.raises(CharlabError):
-        text_loss(model, vocab, "")
 
 
 def test_ngram_losses_pick_the_best_alpha_and_higher_orders_learn_more(names_file):

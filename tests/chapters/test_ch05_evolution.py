@@ -5,11 +5,11 @@ import pytest
 
 from charlab.analysis.evolution import MEASURES
 from charlab.analysis.textstats import random_windows, word_set
+from charlab.callbacks import LossLog, SampleEvery
 from charlab.chapters.ch05_evolution import (
     POST_CHECKPOINTS,
     POST_SAMPLES,
     Band,
-    LossLog,
     checkpoint_table,
     excerpt,
     measure_samples,
@@ -24,7 +24,7 @@ from charlab.chapters.ch05_evolution import (
 )
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
-from charlab.train import SampleEvery, train
+from charlab.train import train
 from charlab.widgets import EvolutionWidget
 
 matplotlib.use("Agg")

@@ -10,8 +10,9 @@ names do not occur in the training data. Three pieces make that measurable here:
   train/val split (`charlab.batching.split_ids`) falls exactly on the line boundary.
 - `generate_names` samples many streams at once and splits them into lines, like reading the post's long
   sample one name per line.
-- `ngram_losses` scores count-based n-gram models (`charlab.analysis.ngram.NGramModel`) on the same validation
-  names, and `text_loss` scores the RNN on exactly the same characters, so the two losses compare.
+- `ngram_losses` scores count-based n-gram models (`charlab.analysis.ngram.NGramModel`) on the validation
+  names, every character after the training text: the characters `charlab.evaluate` scores the RNN on, so the
+  two losses compare.
 """
 
 from __future__ import annotations
@@ -25,16 +26,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from charlab.analysis.names import name_alphabet, name_set, novelty_rate, split_names, well_formed_rate
 from charlab.analysis.ngram import NGramModel
-from charlab.batching import StreamBatcher
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
 from charlab.sampling import sample
 from charlab.text import Vocab, read_text
-from charlab.train import evaluate_loss
 
 
 def _join(lines: Sequence[str]) -> str:
@@ -121,20 +118,6 @@ def generate_names(model: CharRNN, vocab: Vocab, n: int, temperature: float = 1.
         if len(names) >= n:
             break
     return names[:n]
-
-
-@torch.no_grad()
-def text_loss(model: CharRNN, vocab: Vocab, text: str, context: str = "\n") -> float:
-    """Mean cross-entropy of `model` on every character of `text`, in nats/char, reading it as one stream that
-    starts from a fresh state after `context` (default: the newline that ends the previous name).
-
-    charlab's own validation loss walks the split in batch-sized chunks and skips its ragged end; this scores
-    all of `text`, the same characters `NGramModel.loss(text, context=...)` scores.
-    """
-    if not text or not context:
-        raise CharlabError("text_loss needs a non-empty text and a non-empty context to predict it from")
-    ids = vocab.encode(context + text)[len(context) - 1:]  # the last context character predicts text[0]
-    return evaluate_loss(model, StreamBatcher(ids, 1, len(ids) - 1, name="text"))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Glue for the "evolution of samples while training" chapter: from a run to tables, plots and a widget.
 
 The post trains an LSTM on War and Peace, samples every 100 iterations and reads the samples at iterations
-100, 300, 500, 700, 1200 and 2000. `charlab.train.SampleEvery` does the sampling and
-`charlab.analysis.evolution` turns one sample into numbers; this module connects them: it records the loss
-of every iteration (`LossLog`), measures every sample (`measure_samples`), measures same-length slices of
-the real novel so each number has a target (`novel_reference`), finds when a measure reaches its target for
+100, 300, 500, 700, 1200 and 2000. `charlab.callbacks.SampleEvery` does the sampling (and `LossLog` keeps
+the loss of every iteration) and `charlab.analysis.evolution` turns one sample into numbers; this module
+connects them: it measures every sample (`measure_samples`), measures same-length windows of the real novel
+so each number has a target (`novel_reference`), finds when a measure reaches its target for
 good (`settled_iteration`), maps the post's checkpoints onto a run of any length (`post_checkpoints`), and
 packs it all for `EvolutionWidget`.
 """
@@ -22,7 +22,6 @@ import matplotlib.pyplot as plt
 from charlab.analysis.evolution import MEASURES, evolution_measures
 from charlab.analysis.textstats import nan_percentile, random_windows
 from charlab.errors import CharlabError
-from charlab.train import Callback
 
 POST_ITERS = 2000  # the post's last quoted checkpoint: the length of its run as far as the story goes
 POST_EVERY = 100
@@ -62,22 +61,6 @@ POST_SAMPLES: dict[int, str] = {
         "Pierre aking his soul came to the packs and drove up his father-in-law women."
     ),
 }
-
-
-class LossLog(Callback):
-    """Keeps the training loss of every iteration, so a sample can be placed exactly on the loss curve.
-
-    The trainer's metrics average the loss over each evaluation interval; the post's checkpoints are single
-    iterations, and iteration 1 (loss near ln(vocabulary size)) would otherwise be missing."""
-
-    def __init__(self) -> None:
-        self.points: list[tuple[int, float]] = []
-
-    def on_train_start(self, trainer: Any) -> None:
-        self.points = [p for p in self.points if p[0] <= trainer.iter]
-
-    def on_iter_end(self, trainer: Any, loss: float) -> None:
-        self.points.append((trainer.iter, float(loss)))
 
 
 def sampling_interval(total_iters: int) -> int:

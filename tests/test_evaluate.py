@@ -1,0 +1,97 @@
+"""The one scoring path: known answers (a uniform model, a character-by-character loop), stream independence,
+context, limits, and the trainer's validation loss being the same number as scoring the split afterwards."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from charlab.config import TrainConfig
+from charlab.errors import CharlabError
+from charlab.evaluate import default_streams, score_ids, score_split, score_text
+from charlab.model import CharRNN, ModelConfig
+from charlab.text import Vocab
+from charlab.train import Trainer
+
+
+def _model(vocab_size: int, cell: str = "lstm", layers: int = 2, seed: int = 0) -> CharRNN:
+    torch.manual_seed(seed)
+    return CharRNN(ModelConfig(vocab_size=vocab_size, cell=cell, hidden_size=16, num_layers=layers))
+
+
+def _loop_loss(model: CharRNN, ids: list[int]) -> float:
+    """The definition, one character at a time: -log p(ids[t] | ids[:t]) averaged over t >= 1."""
+    model.eval()
+    total, state = 0.0, None
+    with torch.no_grad():
+        for t in range(len(ids) - 1):
+            logits, state = model.step(torch.tensor([ids[t]]), state)
+            total -= torch.log_softmax(logits[0].double(), -1)[ids[t + 1]].item()
+    return total / (len(ids) - 1)
+
+
+def test_a_uniform_model_scores_exactly_ln_v():
+    model = _model(7)
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()
+    ids = np.random.default_rng(0).integers(0, 7, 5000)
+    assert score_ids(model, ids) == pytest.approx(math.log(7), abs=1e-6)
+    assert score_ids(model, ids, streams=9) == pytest.approx(math.log(7), abs=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_one_stream_is_the_character_by_character_definition(cell):
+    model = _model(5, cell)
+    ids = np.random.default_rng(1).integers(0, 5, 700).tolist()
+    assert score_ids(model, ids, streams=1) == pytest.approx(_loop_loss(model, ids), abs=1e-5)
+
+
+def test_streams_with_a_full_burn_in_give_the_one_stream_number_and_every_character_counts():
+    model = _model(6)
+    ids = np.random.default_rng(2).integers(0, 6, 1001)  # 1,000 scored characters: ragged pieces for 7 streams
+    one = score_ids(model, ids, streams=1)
+    for streams in (2, 7, 64):
+        assert score_ids(model, ids, streams=streams, burn_in=2000) == pytest.approx(one, abs=1e-5)
+    # with the default burn-in the pieces forget the far past: close, not equal
+    assert score_ids(model, ids, streams=7) == pytest.approx(one, abs=0.02)
+
+
+def test_context_predicts_the_first_character_and_max_chars_limits():
+    vocab = Vocab.from_text("abc\n")
+    model = _model(len(vocab))
+    text = "abcab\ncab\n"
+    ids = vocab.encode("\n" + text)
+    with torch.no_grad():
+        logits, _ = model.eval()(torch.tensor(ids[:-1])[None])
+        expected = torch.nn.functional.cross_entropy(logits[0], torch.tensor(ids[1:])).item()
+    assert score_text(model, vocab, text, context="\n") == pytest.approx(expected, rel=1e-5)
+    assert score_text(model, vocab, "\n" + text) == pytest.approx(expected, rel=1e-5)  # same characters scored
+    first3 = torch.nn.functional.cross_entropy(logits[0, :3], torch.tensor(ids[1:4])).item()
+    assert score_text(model, vocab, text, context="\n", max_chars=3) == pytest.approx(first3, rel=1e-5)
+    # an untrained model is close to uniform: about ln(V) nats per character
+    assert abs(score_text(model, vocab, text * 5, context="\n") - math.log(len(vocab))) < 0.2
+    with pytest.raises(CharlabError, match="nothing to score"):
+        score_text(model, vocab, "a")
+    with pytest.raises(CharlabError):
+        score_text(model, vocab, "", context="")
+
+
+def test_scoring_leaves_the_model_in_its_mode_and_the_default_streams_depend_on_length_only():
+    model = _model(4).train()
+    score_ids(model, [0, 1, 2, 3] * 10)
+    assert model.training
+    assert default_streams(10) == 1 and default_streams(2048 * 5) == 5 and default_streams(10**9) == 64
+
+
+def test_training_reports_the_number_scoring_the_split_gives(text_file, tmp_path):
+    config = TrainConfig(hidden_size=16, num_layers=1, batch_size=4, seq_len=16, max_iters=6, eval_interval=3,
+                         device="cpu", val_frac=0.2)
+    trainer = Trainer(text_file, config, tmp_path / "run", progress=False)
+    trainer.train()
+    text = text_file.read_text()
+    again = score_split(trainer.model, trainer.vocab, text, config.val_frac, config.test_frac)
+    assert trainer.metrics[-1]["val_loss"] == pytest.approx(again, abs=1e-6)
+    with pytest.raises(CharlabError, match="unknown split"):
+        score_split(trainer.model, trainer.vocab, text, 0.2, split="train")
