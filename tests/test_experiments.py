@@ -19,3 +19,4 @@ def test_run_experiment_trains_fresh_and_reports_provenance(text_file, tmp_path,
     ax = plot_losses(again.metrics, anchors={"reference": 1.5})
     assert len(ax.lines) == 3
 
+

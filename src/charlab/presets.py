@@ -7,13 +7,17 @@ asks for `preset_for("pg", SCALE)`, so the same notebook code runs at every scal
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from .config import TrainConfig
 from .errors import CharlabError, did_you_mean
 
+T = TypeVar("T")
+
 SCALES = ("smoke", "cpu", "blog")
 SCALE_ALIASES = {"gpu": "blog"}
+SCALE_NAMES = ("smoke", "cpu", "gpu", "blog")  # what a user may type
 
 _GENERIC: dict[str, dict[str, Any]] = {
     "smoke": dict(
@@ -118,12 +122,24 @@ def preset_names() -> list[str]:
 
 
 def normalize_scale(scale: str) -> str:
-    scale = SCALE_ALIASES.get(scale, scale)
-    if scale not in SCALES:
+    """`scale` as one of SCALES (gpu -> blog); an unknown scale is an error with a "did you mean"."""
+    canonical = SCALE_ALIASES.get(scale, scale)
+    if canonical not in SCALES:
         raise CharlabError(
-            f"unknown scale {scale!r}; use one of smoke, cpu, gpu, blog{did_you_mean(scale, SCALES)}"
+            f"unknown scale {scale!r}{did_you_mean(scale, SCALE_NAMES)}; use one of {', '.join(SCALE_NAMES)}"
         )
-    return scale
+    return canonical
+
+
+def for_scale(sizes: Mapping[str, T], scale: str) -> T:
+    """What a chapter does at `scale`, from its table of sizes per scale (one entry for each of SCALES).
+
+    The one way every chapter picks its amounts of sampling, timing and measuring, so an unknown scale is the
+    same clear error everywhere and no chapter silently falls back to another scale's sizes."""
+    canonical = normalize_scale(scale)
+    if canonical not in sizes:
+        raise CharlabError(f"this chapter defines no sizes for scale {canonical!r} (it has {', '.join(sizes)})")
+    return sizes[canonical]
 
 
 def get_preset(name: str) -> TrainConfig:

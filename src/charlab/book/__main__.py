@@ -16,10 +16,11 @@ from pathlib import Path
 
 import nbformat
 
-from charlab.book.execute import SCALES, NotebookFailed, execute_notebook
+from charlab.book.execute import NotebookFailed, execute_notebook
 from charlab.book.stamp import format_duration, stale_reason
 from charlab.book.toc import check_toc
 from charlab.errors import CharlabError
+from charlab.presets import SCALE_NAMES
 
 REPO = Path(__file__).resolve().parents[3]  # src/charlab/book/__main__.py -> repository root
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="execute notebooks and stamp them")
     ex.add_argument("notebooks", nargs="*", help="notebooks to execute (default: notebooks/*.ipynb)")
-    ex.add_argument("--scale", choices=SCALES, default="cpu", help="the preset every notebook runs at")
+    ex.add_argument("--scale", choices=SCALE_NAMES, default="cpu", help="the preset every notebook runs at")
     ex.add_argument("--output-dir", help="write executed copies here instead of executing in place")
     ex.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run (default 3600)")
     ex.set_defaults(run=cmd_execute)

@@ -22,8 +22,7 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 
 from charlab.book.stamp import apply_stamp, make_stamp
 from charlab.errors import CharlabError
-
-SCALES = ("smoke", "cpu", "gpu", "blog")
+from charlab.presets import normalize_scale
 
 
 @dataclass
@@ -70,8 +69,7 @@ def execute_notebook(
     On failure raises NotebookFailed; the partly executed notebook is written to `output` only when `output`
     is not the source itself (so a CI copy keeps the traceback and the committed notebook stays intact).
     """
-    if scale not in SCALES:
-        raise CharlabError(f"unknown scale {scale!r}: use one of {', '.join(SCALES)}")
+    normalize_scale(scale)  # an unknown scale fails here, before anything runs
     path = Path(path)
     if not path.is_file():
         raise CharlabError(f"no notebook at {path}")

@@ -109,6 +109,18 @@ function measuresPanel(measures, axis, axisLabel) {
 
 // Tell the kernel the slider moved, when there is one. In the static page there is no comm: saving is
 // pointless and may throw or reject, so failures are ignored (the front end already shows the choice).
+// What every charlab widget starts with: a slider with one stop per value of `axis`, the value shown beside it,
+// the sample box and the measures panel over the same axis.
+function sliderParts(model, axis, ariaLabel, axisLabel) {
+  const slider = h("input", {
+    type: "range", min: 0, max: axis.length - 1, step: 1, value: model.get("index"),
+    class: "charlab-slider", "aria-label": ariaLabel,
+  });
+  const value = h("span", { class: "charlab-value" });
+  const sample = h("pre", { class: "charlab-sample" });
+  return { slider, value, sample, panel: measuresPanel(model.get("measures"), axis, axisLabel) };
+}
+
 function syncIndex(model, i) {
   model.set("index", i);
   try {

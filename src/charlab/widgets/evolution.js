@@ -6,17 +6,9 @@ export default {
   render({ model, el }) {
     const iterations = model.get("iterations");
     const samples = model.get("samples");
-    const measures = model.get("measures");
     const losses = model.get("losses");
-
-    const slider = h("input", {
-      type: "range", min: 0, max: iterations.length - 1, step: 1, value: model.get("index"),
-      class: "charlab-slider", "aria-label": "training iteration",
-    });
-    const value = h("span", { class: "charlab-value" });
-    const sample = h("pre", { class: "charlab-sample" });
+    const { slider, value, sample, panel } = sliderParts(model, iterations, "training iteration", "iteration");
     const loss = lineChart(losses, { width: 340, height: 130, title: "training loss", klass: "charlab-loss" });
-    const panel = measuresPanel(measures, iterations, "iteration");
 
     const root = h("div", { class: "charlab-widget", "data-charlab-widget": "evolution" }, [
       h("div", { class: "charlab-controls" }, [h("label", {}, ["iteration ", slider]), value]),

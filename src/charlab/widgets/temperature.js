@@ -5,16 +5,8 @@ export default {
   render({ model, el }) {
     const temps = model.get("temperatures");
     const samples = model.get("samples");
-    const measures = model.get("measures");
-
-    const slider = h("input", {
-      type: "range", min: 0, max: temps.length - 1, step: 1, value: model.get("index"),
-      class: "charlab-slider", "aria-label": "sampling temperature",
-    });
-    const value = h("span", { class: "charlab-value" });
-    const sample = h("pre", { class: "charlab-sample" });
+    const { slider, value, sample, panel } = sliderParts(model, temps, "sampling temperature", "temperature");
     const source = h("div", { class: "charlab-note" });
-    const panel = measuresPanel(measures, temps, "temperature");
 
     // Live controls: hidden until a kernel answers the ping below (never shown in the static book).
     const prime = h("input", { type: "text", class: "charlab-prime", placeholder: "prime text (optional)" });
