@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order (needs the venv from scripts/setup.sh):
-#   lint -> unit tests -> smoke-execute every chapter into a temporary copy -> stale-output check
+#   lint -> import rules -> unit tests -> smoke-execute every chapter into a temporary copy -> stale-output check
 #   -> book build -> real-browser test of the built book.
 # Offline: datasets come from the mirror in $CHARLAB_DATA_MIRROR (default: ../shared/data beside the checkout)
 # into a temporary data directory, so the committed notebooks and ./data are never touched.
@@ -20,6 +20,9 @@ step() { printf '\n=== %s (%s) ===\n' "$1" "$(date -u +%H:%M:%S)"; }
 
 step "ruff"
 .venv/bin/ruff check src tests benchmarks data_scripts
+
+step "import rules (lint-imports: core / analysis / chapters / scratch, see pyproject.toml)"
+.venv/bin/lint-imports --no-cache
 
 step "unit tests"
 .venv/bin/pytest tests

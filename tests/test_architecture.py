@@ -1,0 +1,49 @@
+"""The import rules of pyproject.toml ([tool.importlinter]) hold, and break when someone breaks them.
+
+Each case copies the package, adds one forbidden import and runs `lint-imports` on the copy: the contract that
+the import violates must be reported broken, so the rules are known to bite, not only to pass.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+LINT = Path(sys.executable).with_name("lint-imports")
+CONTRACTS = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+
+
+def _lint(src: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    return subprocess.run([str(LINT), "--config", str(REPO / "pyproject.toml"), "--no-cache"], cwd=src.parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_the_package_keeps_every_contract(tmp_path):
+    shutil.copytree(REPO / "src" / "charlab", tmp_path / "src" / "charlab")
+    result = _lint(tmp_path / "src")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(("module", "line", "broken"), [
+    ("analysis/textstats.py", "import torch", "never import torch"),
+    ("scratch/minchar.py", "import torch", "never import torch"),
+    ("train.py", "import charlab.chapters.ch02_paul_graham", "import no chapter glue"),
+    ("evaluate.py", "from charlab.analysis import textstats", "import no chapter glue"),
+    ("chapters/ch04_names.py", "from charlab.chapters import ch05_evolution", "another chapter module"),
+])
+def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, broken):
+    shutil.copytree(REPO / "src" / "charlab", tmp_path / "src" / "charlab")
+    path = tmp_path / "src" / "charlab" / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{line}  # noqa\n", encoding="utf-8")
+    result = _lint(tmp_path / "src")
+    assert result.returncode != 0
+    report = " ".join(result.stdout.split())  # lint-imports wraps long contract names
+    (name,) = [c["name"] for c in CONTRACTS if broken in c["name"]]
+    assert f"{name} BROKEN" in report and "1 broken" in report, result.stdout
