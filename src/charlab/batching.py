@@ -13,17 +13,26 @@ import torch
 from .errors import CharlabError
 
 
-def split_ids(ids: np.ndarray, val_frac: float = 0.1, test_frac: float = 0.0) -> dict[str, np.ndarray]:
-    """Contiguous train | val | test split. With test_frac=0 the val split is the last `val_frac` of the text,
-    as in nanoGPT, so validation losses compare with its numbers."""
+def split_sizes(n: int, val_frac: float = 0.1, test_frac: float = 0.0) -> tuple[int, int, int]:
+    """(train, val, test) lengths of the contiguous split of `n` characters that `split_ids` makes."""
     if not (0 <= val_frac < 1 and 0 <= test_frac < 1 and val_frac + test_frac < 1):
         raise CharlabError(
             f"bad split fractions val={val_frac} test={test_frac}: each in [0, 1), sum below 1"
         )
-    n = len(ids)
     n_test = int(round(n * test_frac))
     n_val = int(round(n * val_frac))
-    n_train = n - n_val - n_test
+    return n - n_val - n_test, n_val, n_test
+
+
+def num_chunks(n: int, batch_size: int, seq_len: int) -> int:
+    """How many (batch_size x seq_len) chunks a split of `n` characters gives: the iterations of one epoch."""
+    return (n - 1) // (batch_size * seq_len)
+
+
+def split_ids(ids: np.ndarray, val_frac: float = 0.1, test_frac: float = 0.0) -> dict[str, np.ndarray]:
+    """Contiguous train | val | test split. With test_frac=0 the val split is the last `val_frac` of the text,
+    as in nanoGPT, so validation losses compare with its numbers."""
+    n_train, n_val, _ = split_sizes(len(ids), val_frac, test_frac)
     return {
         "train": ids[:n_train],
         "val": ids[n_train : n_train + n_val],
@@ -44,7 +53,7 @@ class StreamBatcher:
                 f"at least {need:,}; use a longer text or smaller --batch-size/--seq-len"
             )
         self.batch_size, self.seq_len = batch_size, seq_len
-        self.num_chunks = (len(ids) - 1) // (batch_size * seq_len)
+        self.num_chunks = num_chunks(len(ids), batch_size, seq_len)
         stream_len = self.num_chunks * seq_len
         used = batch_size * stream_len
         ids = torch.as_tensor(np.asarray(ids, dtype=np.int64))

@@ -18,8 +18,10 @@ from .callbacks import Callback
 from .checkpoint import Checkpoint, load_checkpoint
 from .config import TrainConfig
 from .datasets import default_data_dir, ensure
+from .evaluate import score_split
 from .presets import normalize_scale, preset_for
 from .provenance import device_description, format_duration
+from .text import read_text
 from .train import TrainResult, resolve_device, train
 
 
@@ -46,6 +48,14 @@ class Run:
 
     def load(self, which: str = "best.safetensors") -> Checkpoint:
         return load_checkpoint(self.run_dir, prefer=which)
+
+    def heldout_loss(self, which: str = "best.safetensors", split: str = "val") -> float:
+        """Loss (nats/char) of checkpoint `which` on the whole `split` of the run's text, the way training scores
+        it (`charlab.evaluate.score_split`): for the best checkpoint of a run that validated on its whole split,
+        the best val_loss of its metrics."""
+        ckpt, c = self.load(which), self.config
+        text = read_text(self.data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
+        return score_split(ckpt.model, ckpt.vocab, text, c.val_frac, c.test_frac, split)
 
     def summary(self) -> str:
         c, r = self.config, self.result

@@ -85,7 +85,8 @@ def test_sweep_higher_temperature_more_diverse_more_mistakes(looping_model):
     assert m["next-char entropy (bits)"][0.2] < m["next-char entropy (bits)"][2.0]
     assert m["distinct word pairs"][0.2] < m["distinct word pairs"][2.0]
     assert m["share in a loop"][0.2] > 0.9 > m["share in a loop"][2.0]
-    assert [row["T"] for row in sw.table()] == [0.2, 1.0, 2.0]
+    assert list(sw.table().index) == ["0.2", "1", "2"]
+    assert list(sw.table({n: 0.5 for n in MEASURES}).index)[-1] == "real held-out text"
     # same seed, same samples: the sweep is reproducible
     again = sweep(ckpt.model, ckpt.vocab, ref, temperatures=(2.0, 0.2, 1.0), length=200, num=2, seed=3)
     assert again.samples == sw.samples and sw.samples[1.0][0] != sw.samples[1.0][1]

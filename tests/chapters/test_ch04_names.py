@@ -17,7 +17,7 @@ from charlab.chapters.ch04_names import (
     ngram_names,
     prepare_names,
     read_names,
-    stats_markdown,
+    stats_table,
     within_one_edit,
 )
 from charlab.errors import CharlabError
@@ -159,11 +159,11 @@ def test_measure_names(names_file):
     assert empty.count == 0 and math.isnan(empty.novelty) and math.isnan(empty.distinct)
 
 
-def test_stats_markdown_has_one_row_per_set(names_file):
+def test_stats_table_has_one_row_per_set(names_file):
     split = prepare_names(names_file)
-    table = stats_markdown({"a": measure_names(split.val_names[:3], split), "none": measure_names([], split)})
-    lines = table.splitlines()
-    assert len(lines) == 4 and lines[2].startswith("| a | 3 |") and "| none | 0 | – |" in lines[3]
+    df = stats_table({"a": measure_names(split.val_names[:3], split), "none": measure_names([], split)})
+    assert list(df.index) == ["a", "none"] and df.loc["a", "count"] == "3"
+    assert list(df.loc["none"][:2]) == ["0", "–"]
 
 
 def test_length_distance():
@@ -172,3 +172,13 @@ def test_length_distance():
     assert length_distance(["Al"], ["Eve"]) == 1.0
     assert length_distance(["", "Al "], ["Jo", "Jo"]) == pytest.approx(0.5)  # trimmed; empty is length 0
     assert math.isnan(length_distance([], ["Eve"]))
+
+
+def test_loss_table_lists_every_order_then_the_rnn(names_file):
+    from charlab.chapters.ch04_names import loss_table
+
+    split = prepare_names(names_file)
+    results = ngram_losses(split, orders=(1, 2), alphas=(0.1,))
+    df = loss_table(results, "RNN", 1.0)
+    assert list(df.index) == ["unigram (counts)", "bigram (counts)", "RNN"]
+    assert df.loc["RNN", "validation loss (nats/char)"] == "1.000" and df.loc["RNN", "bits/char"] == "1.443"

@@ -177,17 +177,16 @@ def _toy_run():
 def test_checkpoint_table_has_a_row_per_checkpoint_and_the_novel():
     ev, post, bands = _toy_run()
     checkpoints = post_checkpoints(4, 1)
-    table = checkpoint_table(
+    df = checkpoint_table(
         ev, post, bands, checkpoints, names=["real_word_share", "comma_space_share"], val_loss={4: 1.5}
     )
-    lines = table.splitlines()
-    assert len(lines) == 2 + len(checkpoints) + 1
-    assert lines[0].count("|") == 6  # iteration, train loss, val loss, two measures
-    row_2000 = next(line for line in lines if "/ 2000 |" in line)
-    assert row_2000.startswith("| 4 / 2000 | 2.00 | 1.50 | 1.00 / ")
-    row_100 = next(line for line in lines if "/ 100 |" in line)
-    assert "| 4.00 | – |" in row_100  # iteration 1: no validation loss there
-    assert lines[-1].startswith("| the novel: median (10–90%) |  |  | ")
+    assert len(df) == len(checkpoints) + 1
+    assert len(df.columns) == 4  # train loss, val loss, two measures (the iteration labels the rows)
+    row_2000 = df.loc["4 / 2000"]
+    assert list(row_2000[:2]) == ["2.00", "1.50"] and row_2000.iloc[2].startswith("1.00 / ")
+    row_100 = df.loc[next(i for i in df.index if i.endswith("/ 100"))]
+    assert list(row_100[:2]) == ["4.00", "–"]  # iteration 1: no validation loss there
+    assert df.index[-1] == "the novel: median (10–90%)" and list(df.iloc[-1][:2]) == ["", ""]
 
 
 def test_plot_evolution_draws_one_panel_per_measure_and_the_posts_stars():

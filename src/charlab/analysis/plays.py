@@ -79,7 +79,13 @@ def real_speaker_share(sample: str, reference_speakers: Iterable[str], case_inse
     the training text (case-insensitively by default), so in the Gutenberg layout "Ham" and "HAMLET" are both
     real, and an invented "KING LEAR OF YORK" is not. NaN when the sample has no speaker tag.
     """
-    tags = speaker_names(sample, style)
+    return real_tag_share(speaker_names(sample, style), reference_speakers, case_insensitive)
+
+
+def real_tag_share(tags: Iterable[str], reference_speakers: Iterable[str], case_insensitive: bool = True) -> float:
+    """Share of `tags` (with repeats: e.g. the tags of many samples pooled) that are in `reference_speakers`;
+    NaN when there is no tag."""
+    tags = list(tags)
     if not tags:
         return math.nan
     norm = str.lower if case_insensitive else (lambda s: s)

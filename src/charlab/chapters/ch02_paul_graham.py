@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import torch
 
 from charlab.analysis.cycles import Cycle, find_cycle
@@ -37,8 +38,24 @@ from charlab.analysis.textstats import (
 )
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
+from charlab.presets import for_scale
 from charlab.sampling import beam_search, one_thread, sample, start_ids, warm_up
+from charlab.tables import table
 from charlab.text import Vocab
+
+# How much the chapter samples and times at each scale (the models and training are in the presets).
+SIZES = {
+    "smoke": dict(sample_len=300, samples_per_t=1, loop_len=300, timing_warmup=0, timing_iters=1),
+    "cpu": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=2),
+    "blog": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=2),
+}
+POST_SECONDS_PER_BATCH = 0.46  # "one batch ... on a TITAN Z GPU" (2x512 LSTM, batch 100, BPTT 100)
+POST_PARAMETERS = 3_500_000  # "about 3.5 million parameters"
+
+
+def sizes(scale: str) -> dict[str, int]:
+    return for_scale(SIZES, scale)
+
 
 # From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
 TEMPERATURES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7, 2.0)
@@ -113,10 +130,13 @@ class Sweep:
         """One sample per temperature (the first seed), what the widget shows."""
         return {t: texts[0] for t, texts in self.samples.items()}
 
-    def table(self, names: Sequence[str] = tuple(MEASURES)) -> list[dict[str, float]]:
-        """Rows {"T": t, measure: mean, ...}, one per temperature, for printing."""
+    def table(self, reference: dict[str, float] | None = None) -> pd.DataFrame:
+        """The mean of every measure at each temperature (one row per T), and the real text's row if given."""
         means = self.measures
-        return [{"T": t, **{n: means[n][t] for n in names}} for t in self.temperatures]
+        rows = [{"T": f"{t:g}", **{n: means[n][t] for n in MEASURES}} for t in self.temperatures]
+        if reference is not None:
+            rows.append({"T": "real held-out text", **reference})
+        return table(rows, dict.fromkeys(MEASURES, "{:.3f}"))
 
 
 @torch.no_grad()

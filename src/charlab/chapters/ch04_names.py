@@ -26,12 +26,36 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from charlab.analysis.names import name_alphabet, name_set, novelty_rate, split_names, well_formed_rate
 from charlab.analysis.ngram import NGramModel
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
+from charlab.presets import for_scale
 from charlab.sampling import sample
+from charlab.tables import table
 from charlab.text import Vocab, read_text
+
+SIZES = {"smoke": dict(names=300), "cpu": dict(names=3000), "blog": dict(names=3000)}  # per temperature
+TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+ORDER_NAMES = {1: "unigram", 2: "bigram", 3: "trigram"}
+# The post's list of generated names that "do not occur in the training data" (Karpathy, 2015), verbatim.
+POST_NAMES = """Rudi Levette Berice Lussa Hany Mareanne Chrestina Carissy Marylen Hammine Janye Marlise Jacacrie Hendred
+Romand Charienna Nenotto Ette Dorane Wallen Marly Darine Salina Elvyn Ersia Maralena Minoria Ellia Charmin Antley
+Nerille Chelon Walmor Evena Jeryly Stachon Charisa Allisa Anatha Cathanie Geetra Alexie Jerin Cassen Herbett Cossie
+Velen Daurenge Robester Shermond Terisa Licia Roselen Ferine Jayn Lusine Charyanne Sales Sanny Resa Wallon Martine
+Merus Jelen Candica Wallin Tel Rachene Tarine Ozila Ketia Shanne Arnande Karella Roselina Alessia Chasty Deland
+Berther Geamar Jackein Mellisand Sagdy Nenc Lessie Rasemy Guen Gavi Milea Anneda Margoris Janin Rodelin Zeanna
+Elyne Janah Ferzina Susta Pey Castina""".split()
+
+
+def sizes(scale: str) -> dict[str, int]:
+    return for_scale(SIZES, scale)
+
+
+def order_name(order: int) -> str:
+    return ORDER_NAMES.get(order, f"{order}-gram")
 
 
 def _join(lines: Sequence[str]) -> str:
@@ -152,6 +176,15 @@ def ngram_losses(split: NamesSplit, orders: Iterable[int] = (1, 2, 3, 4, 5),
     return results
 
 
+def loss_table(ngrams: Sequence[NGramResult], rnn_label: str, rnn_loss: float) -> pd.DataFrame:
+    """Validation loss of each n-gram model and of the RNN, in nats and bits per character."""
+    rows = [{"model": f"{order_name(r.order)} (counts)", "smoothing alpha": f"{r.alpha:g}",
+             "validation loss (nats/char)": r.val_loss, "bits/char": r.val_loss / math.log(2)} for r in ngrams]
+    rows.append({"model": rnn_label, "smoothing alpha": "–", "validation loss (nats/char)": rnn_loss,
+                 "bits/char": rnn_loss / math.log(2)})
+    return table(rows, {"validation loss (nats/char)": "{:.3f}", "bits/char": "{:.3f}"})
+
+
 def ngram_names(split: NamesSplit, n: int, order: int = 2, seed: int = 0, temperature: float = 1.0) -> list[str]:
     """Up to `n` names from an unsmoothed n-gram model of the training names (Goldberg's model: it only
     reproduces n-grams it counted), generated as one text started after a newline and split into lines."""
@@ -230,21 +263,15 @@ def measure_names(names: Sequence[str], split: NamesSplit) -> NameStats:
     )
 
 
-def stats_markdown(rows: dict[str, NameStats]) -> str:
-    """A markdown table of `NameStats`, one row per labelled set of names, shares as percentages."""
-    def pct(x: float) -> str:
-        return "–" if math.isnan(x) else f"{x:.0%}"
-
-    def num(x: float) -> str:
-        return "–" if math.isnan(x) else f"{x:.1f}"
-
-    lines = ["| names from | count | new | well-formed | distinct | new but one edit from a training name "
-             "| real held-out names | mean length | length histogram off by |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for label, s in rows.items():
-        lines.append(f"| {label} | {s.count:,} | {pct(s.novelty)} | {pct(s.well_formed)} | {pct(s.distinct)} "
-                     f"| {pct(s.near_copies)} | {pct(s.held_out)} | {num(s.mean_length)} | {pct(s.length_off)} |")
-    return "\n".join(lines)
+def stats_table(rows: dict[str, NameStats]) -> pd.DataFrame:
+    """`NameStats` as a table, one row per labelled set of names, shares as percentages."""
+    return table([{"names from": label, "count": s.count, "new": s.novelty, "well-formed": s.well_formed,
+                   "distinct": s.distinct, "new but one edit from a training name": s.near_copies,
+                   "real held-out names": s.held_out, "mean length": s.mean_length,
+                   "length histogram off by": s.length_off} for label, s in rows.items()],
+                 {**dict.fromkeys(("new", "well-formed", "distinct", "new but one edit from a training name",
+                                   "real held-out names", "length histogram off by"), "{:.0%}"),
+                  "mean length": "{:.1f}"})
 
 
 def name_grid_html(names: Sequence[str], columns: int = 6) -> str:

@@ -18,11 +18,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
+import pandas as pd
 
 from charlab.analysis.evolution import MEASURES, evolution_measures
 from charlab.analysis.textstats import nan_percentile, random_windows
 from charlab.errors import CharlabError
+from charlab.presets import for_scale
+from charlab.tables import table
 
+SIZES = {"smoke": dict(sample_len=200), "cpu": dict(sample_len=1000), "blog": dict(sample_len=1000)}  # per sample
 POST_ITERS = 2000  # the post's last quoted checkpoint: the length of its run as far as the story goes
 POST_EVERY = 100
 POST_CHECKPOINTS = (100, 300, 500, 700, 1200, 2000)
@@ -61,6 +65,10 @@ POST_SAMPLES: dict[int, str] = {
         "Pierre aking his soul came to the packs and drove up his father-in-law women."
     ),
 }
+
+
+def sizes(scale: str) -> dict[str, int]:
+    return for_scale(SIZES, scale)
 
 
 def sampling_interval(total_iters: int) -> int:
@@ -223,23 +231,23 @@ def checkpoint_table(
     checkpoints: Mapping[int, int],
     names: Sequence[str] | None = None,
     val_loss: Mapping[int, float] | None = None,
-) -> str:
-    """A Markdown table: one row per post checkpoint with "ours / post" for each measure, then the novel.
+) -> pd.DataFrame:
+    """One row per post checkpoint with "ours / post" for each measure, then the novel's median (10–90%).
 
     `checkpoints` maps the post's iteration to ours (`post_checkpoints`); `val_loss` maps our iterations to
     the validation loss where one was computed."""
     names = list(names or MEASURES)
-    head = ["iteration (ours / post)", "train loss", "val loss", *[MEASURES[n][0] for n in names]]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for post_it, our_it in checkpoints.items():
         ours, theirs = evolution.at(our_it), post.at(post_it)
-        loss = evolution.train_loss[evolution.iterations.index(our_it)]
-        cells = [f"{our_it} / {post_it}", _fmt(loss), _fmt((val_loss or {}).get(our_it))]
-        cells += [f"{_fmt(ours[n])} / {_fmt(theirs[n])}" for n in names]
-        lines.append("| " + " | ".join(cells) + " |")
-    novel = [f"{_fmt(bands[n].median)} ({_fmt(bands[n].low)}–{_fmt(bands[n].high)})" for n in names]
-    lines.append("| " + " | ".join(["the novel: median (10–90%)", "", "", *novel]) + " |")
-    return "\n".join(lines)
+        rows.append({"iteration (ours / post)": f"{our_it} / {post_it}",
+                     "train loss": _fmt(evolution.train_loss[evolution.iterations.index(our_it)]),
+                     "val loss": _fmt((val_loss or {}).get(our_it)),
+                     **{MEASURES[n][0]: f"{_fmt(ours[n])} / {_fmt(theirs[n])}" for n in names}})
+    rows.append({"iteration (ours / post)": "the novel: median (10–90%)", "train loss": "", "val loss": "",
+                 **{MEASURES[n][0]: f"{_fmt(bands[n].median)} ({_fmt(bands[n].low)}–{_fmt(bands[n].high)})"
+                    for n in names}})
+    return table(rows)
 
 
 def plot_evolution(

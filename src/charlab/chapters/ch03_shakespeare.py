@@ -1,0 +1,143 @@
+"""Glue for the Shakespeare chapter: its sizes per scale, the post's facts it compares with, the speaker-tag
+report and the line-length comparison (samples against real held-out excerpts of the same size).
+
+The measures themselves are in `charlab.analysis.plays` (speaker tags, speeches, line lengths); this module
+only arranges them the way the chapter reports them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from charlab.analysis.plays import (
+    Layout,
+    LengthComparison,
+    compare_lengths,
+    line_lengths,
+    real_tag_share,
+    speaker_names,
+)
+from charlab.analysis.textstats import random_windows
+from charlab.presets import for_scale
+from charlab.tables import table
+
+# How much text the chapter samples for its measurements (the models and training are in the presets).
+SIZES = {
+    "smoke": dict(num_samples=4, sample_len=500),
+    "cpu": dict(num_samples=12, sample_len=2000),
+    "blog": dict(num_samples=32, sample_len=3000),
+}
+NGRAM_ORDER = 6  # the n-gram baseline sees the previous 5 characters, nothing more
+# The speakers of the post's samples, in order: a prime names the first one the training text knows.
+POST_SPEAKERS = ["PANDARUS", "Second Senator", "DUKE VINCENTIO", "Second Lord", "Clown", "VIOLA", "KING LEAR"]
+NANOGPT_VAL_LOSS = 1.4697  # nanoGPT README, config/train_shakespeare_char.py, one A100 GPU
+LENGTH_BIN, LENGTH_TOP = 5, 120  # line-length histogram: 5-character bins, lines over 120 share the last bin
+LENGTH_DRAWS = 20  # sets of real excerpts: how far real text of the samples' size falls from the whole file
+
+
+def sizes(scale: str) -> dict[str, int]:
+    return for_scale(SIZES, scale)
+
+
+def speaker_report(label: str, texts: Sequence[str], reference_text: str, layout: Layout) -> dict[str, Any]:
+    """Speaker tags of `texts` against the characters of `reference_text`: how many tags, how many distinct,
+    the share (pooled over all tags) that are real characters, and the invented names by frequency."""
+    real = {t.lower() for t in speaker_names(reference_text, layout)}
+    tags = [t for s in texts for t in speaker_names(s, layout)]
+    return {"label": label, "tags": len(tags), "distinct": len(set(tags)), "share": real_tag_share(tags, real),
+            "invented": Counter(t for t in tags if t.lower() not in real)}
+
+
+def speaker_table(reports: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    return table([{"samples": r["label"], "speaker tags": r["tags"], "distinct names": r["distinct"],
+                   "real characters (share of tags)": r["share"] if r["tags"] else "no tags sampled",
+                   "most frequent invented": ", ".join(f"{n} ({c})" for n, c in r["invented"].most_common(6))
+                   or "none"} for r in reports],
+                 {"real characters (share of tags)": lambda v: v if isinstance(v, str) else f"{v:.1%}"})
+
+
+def sample_line_lengths(texts: Sequence[str], prime: str = "") -> np.ndarray:
+    """Line lengths of samples; the prime completes each sample's first line."""
+    return np.concatenate([line_lengths(prime + t) for t in texts])
+
+
+@dataclass
+class LengthRow:
+    """One kind of text of one dataset compared with the whole file: one comparison per draw."""
+
+    dataset: str
+    label: str
+    lengths: list[np.ndarray]
+    comparisons: list[LengthComparison]
+
+    @property
+    def tv(self) -> list[float]:
+        return [c.tv for c in self.comparisons]
+
+
+@dataclass
+class LengthCase:
+    """A dataset for the line-length comparison: its text, where its held-out part starts, the prime of its
+    samples and the samples to compare ({label: texts})."""
+
+    name: str
+    text: str
+    train_end: int
+    prime: str
+    samples: dict[str, list[str]]
+
+
+def compare_line_lengths(cases: Sequence[LengthCase], num: int, length: int,
+                         draws: int = LENGTH_DRAWS) -> tuple[list[LengthRow], plt.Figure]:
+    """Line lengths of each case's samples and of `draws` sets of `num` real held-out excerpts of `length`
+    characters (the same amount of text), each compared with the whole file; and the figure of the histograms."""
+    rows: list[LengthRow] = []
+    fig, axes = plt.subplots(1, len(cases), figsize=(6 * len(cases), 4.2), sharey=True, squeeze=False)
+    for ax, case in zip(axes[0], cases, strict=True):
+        reference = line_lengths(case.text)
+        held_out = case.text[case.train_end:]
+        kinds = [(f"real excerpts (held out), {draws} draws",
+                  [sample_line_lengths(random_windows(held_out, num, length, seed=d, line_start=True))
+                   for d in range(draws)])]
+        kinds += [(label, [sample_line_lengths(texts, case.prime)]) for label, texts in case.samples.items()]
+        for label, lens in kinds:
+            cmps = [compare_lengths(x, reference, bin_width=LENGTH_BIN, max_length=LENGTH_TOP) for x in lens]
+            rows.append(LengthRow(case.name, label, lens, cmps))
+            ax.step(cmps[0].edges[:-1], cmps[0].p, where="post", lw=1.5 if "LSTM" in label else 1,
+                    label=label.split(",")[0].replace(")", ", one draw)") if len(lens) > 1 else label)
+        ax.fill_between(cmps[0].edges[:-1], cmps[0].q, step="post", color="gray", alpha=0.3, label="whole file")
+        ax.set_title(case.name)
+        ax.set_xlabel(f"line length (characters, {LENGTH_BIN}-character bins)")
+        ax.legend(fontsize=8)
+    axes[0, 0].set_ylabel("share of lines")
+    fig.tight_layout()
+    return rows, fig
+
+
+def _spread(values: Sequence[float]) -> str:
+    """One value, or the median (smallest-largest) of several draws."""
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{np.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+
+
+def length_table(rows: Sequence[LengthRow]) -> pd.DataFrame:
+    out = []
+    for r in rows:
+        counts = [len(x) for x in r.lengths]
+        out.append({
+            "text": f"{r.dataset}: {r.label}",
+            "lines": f"{np.median(counts):g} ({min(counts)}-{max(counts)})" if len(counts) > 1 else counts[0],
+            "mean length (whole file)": f"{np.mean([c.mean_sample for c in r.comparisons]):.1f} "
+                                        f"({r.comparisons[0].mean_reference:.1f})",
+            "TV distance": _spread(r.tv),
+            "KS statistic": _spread([c.ks for c in r.comparisons]),
+        })
+    return table(out)

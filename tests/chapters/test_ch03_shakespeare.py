@@ -1,0 +1,57 @@
+import math
+
+import matplotlib
+import pytest
+
+from charlab.chapters.ch03_shakespeare import (
+    LengthCase,
+    compare_line_lengths,
+    length_table,
+    sample_line_lengths,
+    sizes,
+    speaker_report,
+    speaker_table,
+)
+from charlab.errors import CharlabError
+
+matplotlib.use("Agg")
+
+PLAY = "".join(f"\n\n{name}:\n{'Good morrow, good sir. ' * (i % 3 + 1)}\nAnd so to bed.\n"
+               for i, name in enumerate(["ROMEO", "JULIET", "NURSE", "ROMEO"] * 30))
+
+
+def test_speaker_report_pools_the_tags_of_all_samples():
+    samples = ["\n\nROMEO:\nHi.\n\nKING BOB:\nHo.\n", "\n\nJULIET:\nHa.\n\nKING BOB:\nHum.\n\nROMEO:\nEh.\n"]
+    r = speaker_report("LSTM", samples, PLAY, "colon")
+    assert r["tags"] == 5 and r["distinct"] == 3 and r["share"] == pytest.approx(3 / 5)
+    assert r["invented"].most_common() == [("KING BOB", 2)]
+    empty = speaker_report("none", ["no tags here"], PLAY, "colon")
+    assert empty["tags"] == 0 and math.isnan(empty["share"])
+    df = speaker_table([r, empty])
+    assert df.loc["LSTM", "real characters (share of tags)"] == "60.0%"
+    assert df.loc["none", "real characters (share of tags)"] == "no tags sampled"
+    assert df.loc["LSTM", "most frequent invented"] == "KING BOB (2)"
+
+
+def test_line_lengths_of_samples_complete_the_first_line_with_the_prime():
+    lengths = sample_line_lengths(["is here\nabc\nclipped", "x\n"], prime="ROMEO ")
+    assert lengths.tolist() == [13, 3, 7]
+
+
+def test_compare_line_lengths_against_real_excerpts_of_the_same_size():
+    train_end = len(PLAY) // 2
+    case = LengthCase("play", PLAY, train_end, "", {"LSTM samples": [PLAY[:400], PLAY[400:800]]})
+    rows, fig = compare_line_lengths([case], num=2, length=400, draws=3)
+    assert [r.label for r in rows] == ["real excerpts (held out), 3 draws", "LSTM samples"]
+    assert len(rows[0].lengths) == 3 and len(rows[1].lengths) == 1
+    assert all(0 <= tv <= 1 for r in rows for tv in r.tv)
+    df = length_table(rows)
+    assert list(df.columns) == ["lines", "mean length (whole file)", "TV distance", "KS statistic"]
+    assert len(df) == 2 and "(" in df.iloc[0]["TV distance"]  # median (min-max) over the draws
+    assert len(fig.axes) == 1
+
+
+def test_sizes_per_scale():
+    assert sizes("gpu") == sizes("blog") and sizes("smoke")["num_samples"] < sizes("cpu")["num_samples"]
+    with pytest.raises(CharlabError, match="did you mean"):
+        sizes("smok")
