@@ -121,6 +121,20 @@ function sliderParts(model, axis, ariaLabel, axisLabel) {
   return { slider, value, sample, panel: measuresPanel(model.get("measures"), axis, axisLabel) };
 }
 
+// Keep the view and the model's index in step: show the index at start, on every slider move (telling the
+// kernel, if any), and whenever Python sets it. Returns the clean-up for render()'s return value.
+function bindSlider(model, slider, show) {
+  show(model.get("index"));
+  slider.addEventListener("input", () => {
+    const i = Number(slider.value);
+    show(i);
+    syncIndex(model, i);
+  });
+  const onIndex = () => show(model.get("index"));
+  model.on("change:index", onIndex);
+  return () => model.off("change:index", onIndex);
+}
+
 function syncIndex(model, i) {
   model.set("index", i);
   try {

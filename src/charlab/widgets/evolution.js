@@ -26,14 +26,6 @@ export default {
       loss.mark(iterations[i]);
       panel.show(i);
     }
-    show(model.get("index"));
-    slider.addEventListener("input", () => {
-      const i = Number(slider.value);
-      show(i);
-      syncIndex(model, i);
-    });
-    const onIndex = () => show(model.get("index"));
-    model.on("change:index", onIndex);
-    return () => model.off("change:index", onIndex);
+    return bindSlider(model, slider, show);
   },
 };

@@ -27,14 +27,7 @@ export default {
       source.textContent = "sampled when the notebook was executed";
       panel.show(i);
     }
-    show(model.get("index"));
-    slider.addEventListener("input", () => {
-      const i = Number(slider.value);
-      show(i);
-      syncIndex(model, i);
-    });
-    const onIndex = () => show(model.get("index"));
-    model.on("change:index", onIndex);
+    const unbind = bindSlider(model, slider, show);
 
     let pending = 0;
     const onMsg = (msg) => {
@@ -65,7 +58,7 @@ export default {
       }
     }
     return () => {
-      model.off("change:index", onIndex);
+      unbind();
       model.off("msg:custom", onMsg);
     };
   },
