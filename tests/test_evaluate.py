@@ -95,3 +95,20 @@ def test_training_reports_the_number_scoring_the_split_gives(text_file, tmp_path
     assert trainer.metrics[-1]["val_loss"] == pytest.approx(again, abs=1e-6)
     with pytest.raises(CharlabError, match="unknown split"):
         score_split(trainer.model, trainer.vocab, text, 0.2, split="train")
+
+
+def test_a_limited_score_samples_the_whole_text_evenly():
+    vocab_size = 5
+    model = _model(vocab_size)
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, vocab_size, 8000)
+    # the text's second half is a different "play": constant characters the untrained model finds surprising
+    # to a different degree; a limited score must see both halves, not only the start
+    ids[4000:] = 4
+    full = score_ids(model, ids, streams=8)
+    limited = score_ids(model, ids, streams=8, max_chars=800)  # 100 characters from each of 8 pieces
+    first_half_only = score_ids(model, ids[:4001], streams=8)
+    assert abs(limited - full) < abs(first_half_only - full)
+    # each piece scores a prefix of its own stretch: with one stream that is the first max_chars characters
+    assert score_ids(model, ids, streams=1, max_chars=10) == pytest.approx(
+        score_ids(model, ids[:11], streams=1), abs=1e-6)

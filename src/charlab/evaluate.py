@@ -54,9 +54,11 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
     """Mean cross-entropy in nats/char of `model` on the characters `ids` (see the module docstring).
 
     `context`: ids of the text just before `ids` (only its last `burn_in` + 1 characters are read).
-    `max_chars`: score only the first `max_chars` predicted characters (0 = all). `streams`: the number of
-    pieces read side by side (default `default_streams`); with a `burn_in` at least as long as the text it
-    does not change the result.
+    `max_chars`: score about this many characters (0 = all): the pieces still start evenly across the whole
+    text, and each scores only its first max_chars / streams characters, so a quick estimate samples all of the
+    text (all of a validation split's plays, say) instead of its beginning. `streams`: the number of pieces
+    read side by side (default `default_streams` of the characters scored); with a `burn_in` at least as long
+    as the text it does not change the result.
     """
     if burn_in < 0 or max_chars < 0 or (streams is not None and streams < 1):
         raise CharlabError(f"burn_in and max_chars must be >= 0 and streams >= 1 "
@@ -64,16 +66,20 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
     context = np.asarray(context, dtype=np.int64)[-(burn_in + 1):]
     seq = np.concatenate([context, np.asarray(ids, dtype=np.int64)])
     first = len(context) if len(context) else 1  # position of the first scored character
-    end = min(len(seq), first + max_chars) if max_chars else len(seq)
-    scored = end - first
-    if scored < 1:
+    end = len(seq)
+    available = end - first
+    if available < 1:
         raise CharlabError(f"nothing to score: {len(seq)} character(s); a text needs at least 2 characters "
                            "(or 1 after a context)")
-    n = min(streams or default_streams(scored), scored)
-    piece = math.ceil(scored / n)
-    starts = [first + k * piece for k in range(n)]
-    starts = [s for s in starts if s < end]  # rounding up may leave the last streams empty
+    wanted = min(max_chars, available) if max_chars else available
+    n = min(streams or default_streams(wanted), wanted)
+    stride = math.ceil(available / n)  # the pieces tile the whole text...
+    starts = [first + k * stride for k in range(n)]
+    starts = [s for s in starts if s < end]  # (rounding up may leave the last streams empty)
     n = len(starts)
+    piece = stride if not max_chars else min(stride, math.ceil(wanted / n))  # ...and score a prefix each
+    stops = [min(s + piece, end) for s in starts]
+    scored = sum(b - a for a, b in zip(starts, stops, strict=True))
 
     device = model.head.weight.device
     was_training = model.training
@@ -89,8 +95,7 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
 
     inputs = torch.zeros(n, piece, dtype=torch.long)
     targets = torch.full((n, piece), IGNORE, dtype=torch.long)
-    for k, s in enumerate(starts):
-        stop = min(s + piece, end)
+    for k, (s, stop) in enumerate(zip(starts, stops, strict=True)):
         inputs[k, : stop - s] = seq_t[s - 1 : stop - 1]
         targets[k, : stop - s] = seq_t[s:stop]
     total = 0.0

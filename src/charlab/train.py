@@ -232,8 +232,9 @@ class Trainer:
         return value
 
     def evaluate(self) -> float:
-        """Validation loss (`charlab.evaluate.score_ids`, read after the training split), over the whole split or
-        over its first `eval_max_chunks` x batch_size x seq_len characters; NaN without a validation split."""
+        """Validation loss (`charlab.evaluate.score_ids`, read after the training split), over the whole split or,
+        with `eval_max_chunks`, over about eval_max_chunks x batch_size x seq_len of its characters spread evenly
+        across it; NaN without a validation split."""
         c = self.config
         if len(self.val_ids) < 1:
             return math.nan
