@@ -1,9 +1,11 @@
-"""Command line: `python -m charlab.book {execute,check-stale,check-toc}`.
+"""Command line: `python -m charlab.book {execute,check-stale,colab-cells,check-toc}`.
 
   execute [NB...] --scale cpu [--output-dir DIR] [--timeout S]
       Execute notebooks (default: notebooks/*.ipynb) in place, or into DIR (CI: leave committed ones alone).
   check-stale [NB...]
       Exit 1 naming each notebook whose code cells differ from the code that produced its outputs.
+  colab-cells [NB...] [--check]
+      Write every chapter's Colab setup cell from _config.yml's repository.url (--check: exit 1 on a mismatch).
   check-toc
       Exit 1 naming each _toc.yml entry that has no file.
 """
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 
+from charlab.book import colab
 from charlab.book.execute import NotebookFailed, execute_notebook
 from charlab.book.stamp import format_duration, stale_reason
 from charlab.book.toc import check_toc
@@ -69,6 +72,21 @@ def cmd_check_stale(args: argparse.Namespace) -> int:
     return 1 if stale else 0
 
 
+def cmd_colab_cells(args: argparse.Namespace) -> int:
+    url = colab.repository_url(Path(args.book))
+    paths = _notebooks(args.notebooks)
+    if args.check:
+        problems = colab.check(paths, url)
+        for line in problems:
+            print(f"error: {line}", file=sys.stderr)
+        if not problems:
+            print(f"ok: every chapter's Colab cell installs from {url}")
+        return 1 if problems else 0
+    changed = colab.sync(paths, url)
+    print(f"{len(changed)} of {len(paths)} Colab setup cells rewritten to install from {url}")
+    return 0
+
+
 def cmd_check_toc(args: argparse.Namespace) -> int:
     files = check_toc(Path(args.book))
     print(f"ok: all {len(files)} files of _toc.yml exist")
@@ -87,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     st = sub.add_parser("check-stale", help="fail if a notebook's code changed since it was executed")
     st.add_argument("notebooks", nargs="*", help="notebooks to check (default: notebooks/*.ipynb)")
     st.set_defaults(run=cmd_check_stale)
+    co = sub.add_parser("colab-cells", help="write (or --check) every chapter's Colab setup cell from _config.yml")
+    co.add_argument("notebooks", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
+    co.add_argument("--book", default=".", help="the book's root folder, where _config.yml is (default: .)")
+    co.add_argument("--check", action="store_true", help="only check; exit 1 when a cell differs")
+    co.set_defaults(run=cmd_colab_cells)
     toc = sub.add_parser("check-toc", help="fail if _toc.yml names a file that does not exist")
     toc.add_argument("--book", default=".", help="the book's root folder (default: .)")
     toc.set_defaults(run=cmd_check_toc)

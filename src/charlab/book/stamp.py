@@ -26,8 +26,12 @@ STAMP_TAG = "charlab-stamp"
 
 
 def code_sha256(nb: nbformat.NotebookNode) -> str:
-    """sha256 over the sources of all code cells, in order (outputs, metadata and markdown do not count)."""
-    sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    """sha256 over the sources of all code cells, in order (outputs, metadata and markdown do not count).
+
+    The Colab setup cell (tag `colab-setup`) does not count either: it does nothing outside Colab, so it cannot
+    change an output, and `charlab.book.colab` generates and checks it from `_config.yml`."""
+    sources = [cell.source for cell in nb.cells
+               if cell.cell_type == "code" and "colab-setup" not in cell.metadata.get("tags", [])]
     return hashlib.sha256(json.dumps(sources).encode("utf-8")).hexdigest()
 
 

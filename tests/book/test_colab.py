@@ -1,0 +1,64 @@
+"""The Colab setup cells come from _config.yml's repository.url: generated, checked, and outside check-stale."""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from charlab.book import colab
+from charlab.book.stamp import code_sha256
+from charlab.errors import CharlabError
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _book(tmp_path: Path, url: str = "https://github.com/someone/fork.git/") -> Path:
+    (tmp_path / "_config.yml").write_text(f"title: t\nrepository:\n  url: {url}\n  branch: main\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["charlab"] = {"datasets": ["pg", "names"]}
+    nb.cells = [nbformat.v4.new_markdown_cell("# t"),
+                nbformat.v4.new_code_cell("print('old')", metadata={"tags": ["colab-setup"]}),
+                nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, tmp_path / "ch.ipynb")
+    return tmp_path
+
+
+def test_the_committed_chapters_install_from_the_configured_repository():
+    url = colab.repository_url(REPO)
+    paths = sorted((REPO / "notebooks").glob("*.ipynb"))
+    assert paths and colab.check(paths, url) == []
+    for path in paths:
+        assert f'%pip install -q "charlab @ git+{url}"' in nbformat.read(path, as_version=4).cells[2].source
+
+
+def test_one_edited_line_moves_every_cell_to_a_fork(tmp_path):
+    book = _book(tmp_path)
+    url = colab.repository_url(book)
+    assert url == "https://github.com/someone/fork"  # trailing slash and .git dropped
+    path = book / "ch.ipynb"
+    assert colab.check([path], url) and colab.sync([path], url) == [path]
+    assert colab.check([path], url) == [] and colab.sync([path], url) == []  # idempotent
+    source = nbformat.read(path, as_version=4).cells[1].source
+    assert 'git+https://github.com/someone/fork"' in source and "charlab.datasets pg names" in source
+    assert "enable_custom_widget_manager()" in source and 'if "google.colab" in sys.modules:' in source
+
+
+def test_the_setup_cell_is_outside_the_code_hash(tmp_path):
+    path = _book(tmp_path) / "ch.ipynb"
+    before = code_sha256(nbformat.read(path, as_version=4))
+    colab.sync([path], "https://github.com/a/b")
+    nb = nbformat.read(path, as_version=4)
+    assert code_sha256(nb) == before  # rewriting the Colab cell does not make a chapter stale
+    nb.cells[2].source = "x = 2"
+    assert code_sha256(nb) != before  # any other code cell does
+
+
+def test_bad_configs_and_notebooks_are_one_line_errors(tmp_path):
+    with pytest.raises(CharlabError, match="GitHub URL"):
+        colab.repository_url(_book(tmp_path, url="https://gitlab.com/x/y"))
+    with pytest.raises(CharlabError, match="cannot read"):
+        colab.repository_url(tmp_path / "nowhere")
+    nb = nbformat.v4.new_notebook()
+    nbformat.write(nb, tmp_path / "bare.ipynb")
+    with pytest.raises(CharlabError, match="exactly one code cell tagged"):
+        colab.check([tmp_path / "bare.ipynb"], "https://github.com/a/b")
