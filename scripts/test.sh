@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order (needs the venv from scripts/setup.sh):
-#   lint -> import rules -> unit tests -> smoke-execute every chapter into a temporary copy -> stale-output check
-#   -> book build -> real-browser test of the built book.
+#   lint -> import rules -> unit tests (the deploy workflow's schema and the Colab cells' URL among them)
+#   -> smoke-execute every chapter into a temporary copy -> stale-output check -> book build
+#   -> a chapter's Colab first cell in a fresh Colab-like environment -> real-browser and link test of the book.
 # Offline: datasets come from the mirror in $CHARLAB_DATA_MIRROR (default: ../shared/data beside the checkout)
 # into a temporary data directory, so the committed notebooks and ./data are never touched.
 set -euo pipefail
@@ -36,10 +37,14 @@ $PY -m charlab.book check-stale notebooks/*.ipynb
 step "book build"
 bash scripts/build_book.sh
 
-step "browser test"
+step "Colab first cell: a fresh environment with only Colab's packages installs charlab and runs a chapter"
+.venv/bin/pytest tests/colab
+
+step "browser test and links"
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get -o DPkg::Lock::Timeout=300 update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq chromium >/dev/null
   else
     echo "error: the browser test needs Debian's chromium (apt-get install chromium)" >&2
     exit 1
