@@ -2,8 +2,8 @@
 
 A fresh virtual environment gets what a Colab runtime brings (python and pip, numpy, torch, matplotlib,
 ipywidgets and a kernel) and nothing of charlab. The chapter's committed notebook then runs in it, unchanged but
-for two things: the repository URL in its `colab-setup` cell points at this checkout (`git+file://`, standing in
-for the GitHub URL of `_config.yml`), and a stand-in `google.colab` module is loaded first, so the cell takes its
+for two things: the repository URL in its `colab-setup` cell points at this checkout (`file://`, standing in for
+the GitHub URL of `_config.yml`), and a stand-in `google.colab` module is loaded first, so the cell takes its
 Colab branch. The cell must install charlab from the repository, fetch the chapter's data (from the offline
 mirror in $CHARLAB_DATA_MIRROR, as `--mirror` would) and turn on the custom widget manager; the chapter must then
 run at smoke scale with the charlab it installed. Slow (a minute or two: it installs torch into the new
@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 from charlab.book import colab
 
@@ -58,6 +59,7 @@ def colab_runtime(tmp_path_factory) -> Path:
     venv = root / "venv"
     _run(sys.executable, "-m", "venv", venv)
     py = venv / "bin" / "python"
+    _run(py, "-m", "pip", "install", "-q", "--upgrade", "pip", timeout=600)  # Colab's pip is current
     constraints = ["-c", REPO / "constraints.txt"]
     _run(py, "-m", "pip", "install", "-q", *constraints, "torch==2.13.0", timeout=1200)
     _run(py, "-m", "pip", "install", "-q", *constraints, *COLAB_HAS, timeout=1200)
@@ -77,7 +79,7 @@ def test_the_first_cell_installs_charlab_and_the_chapter_runs(colab_runtime, tmp
     setup = next(c for c in nb.cells if colab.COLAB_TAG in c.metadata.get("tags", []))
     url = colab.repository_url(REPO)
     assert f"git+{url}" in setup.source
-    setup.source = setup.source.replace(f"git+{url}", f"git+file://{REPO}")
+    setup.source = setup.source.replace(f"git+{url}", f"file://{REPO}")  # this checkout, as it is
     nb.cells.insert(nb.cells.index(setup), nbformat.v4.new_code_cell(FAKE_COLAB))
     nb.cells.append(nbformat.v4.new_code_cell(REPORT))
 
@@ -88,7 +90,12 @@ def test_the_first_cell_installs_charlab_and_the_chapter_runs(colab_runtime, tmp
     mirror = os.environ.get("CHARLAB_DATA_MIRROR") or str(REPO.parent / "shared" / "data")
     if Path(mirror).is_dir():
         monkeypatch.setenv("CHARLAB_DATA_MIRROR", mirror)
-    NotebookClient(nb, kernel_name="colab-sim", timeout=900, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    try:
+        NotebookClient(nb, kernel_name="colab-sim", timeout=900,
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+    except CellExecutionError as e:
+        said = "".join(o.get("text", "") for o in setup.outputs)
+        raise AssertionError(f"the chapter failed on Colab's path; its first cell printed:\n{said}") from e
 
     report = next(json.loads(line.split(" ", 1)[1]) for o in nb.cells[-1].outputs if o.get("name") == "stdout"
                   for line in o.text.splitlines() if line.startswith("COLAB-REPORT "))
