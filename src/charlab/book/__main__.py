@@ -1,4 +1,4 @@
-"""Command line: `python -m charlab.book {execute,check-stale,colab-cells,check-toc}`.
+"""Command line: `python -m charlab.book {execute,check-stale,colab-cells,scoreboard,check-toc}`.
 
   execute [NB...] --scale cpu [--output-dir DIR] [--timeout S]
       Execute notebooks (default: notebooks/*.ipynb) in place, or into DIR (CI: leave committed ones alone).
@@ -6,6 +6,8 @@
       Exit 1 naming each notebook whose code cells differ from the code that produced its outputs.
   colab-cells [NB...] [--check]
       Write every chapter's Colab setup cell from _config.yml's repository.url (--check: exit 1 on a mismatch).
+  scoreboard [--check]
+      Write book/scoreboard.md and the intro's verdict counts from the claims the chapters recorded.
   check-toc
       Exit 1 naming each _toc.yml entry that has no file.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from charlab.book import colab
+from charlab.book import colab, scoreboard
 from charlab.book.execute import NotebookFailed, execute_notebook
 from charlab.book.stamp import format_duration, stale_reason
 from charlab.book.toc import check_toc
@@ -87,6 +89,20 @@ def cmd_colab_cells(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_scoreboard(args: argparse.Namespace) -> int:
+    book = Path(args.book)
+    if args.check:
+        files = scoreboard.stale(book)
+        for path in files:
+            print(f"stale: {path}: run `python -m charlab.book scoreboard`", file=sys.stderr)
+        if not files:
+            print("ok: the scoreboard and the intro's counts match the executed chapters")
+        return 1 if files else 0
+    changed = scoreboard.write(book)
+    print(f"{len(changed)} file(s) rewritten" + (f": {', '.join(map(str, changed))}" if changed else ""))
+    return 0
+
+
 def cmd_check_toc(args: argparse.Namespace) -> int:
     files = check_toc(Path(args.book))
     print(f"ok: all {len(files)} files of _toc.yml exist")
@@ -110,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     co.add_argument("--book", default=".", help="the book's root folder, where _config.yml is (default: .)")
     co.add_argument("--check", action="store_true", help="only check; exit 1 when a cell differs")
     co.set_defaults(run=cmd_colab_cells)
+    sb = sub.add_parser("scoreboard", help="write (or --check) book/scoreboard.md and the intro's verdict counts")
+    sb.add_argument("--book", default=".", help="the book's root folder (default: .)")
+    sb.add_argument("--check", action="store_true", help="only check; exit 1 when a file is stale")
+    sb.set_defaults(run=cmd_scoreboard)
     toc = sub.add_parser("check-toc", help="fail if _toc.yml names a file that does not exist")
     toc.add_argument("--book", default=".", help="the book's root folder (default: .)")
     toc.set_defaults(run=cmd_check_toc)
