@@ -6,6 +6,7 @@ import pytest
 from charlab.analysis import word_set
 from charlab.chapters.ch02_paul_graham import (
     MEASURES,
+    Sweep,
     describe_loop,
     detect_loop,
     make_sampler,
@@ -117,3 +118,45 @@ def test_sweep_and_reference_reject_bad_arguments(looping_model):
         sweep(ckpt.model, ckpt.vocab, set(), temperatures=(0.0, 1.0))
     with pytest.raises(CharlabError, match="fewer than one window"):
         reference_measures("short", set(), length=100)
+
+
+def _sweep(per_t: dict[float, dict[str, float]]) -> Sweep:
+    temps = sorted(per_t)
+    return Sweep(temps, {t: ["x"] for t in temps}, {n: {t: [per_t[t][n]] for t in temps} for n in MEASURES}, 1)
+
+
+def _row(dwp: float, ent: float, unk: float) -> dict[str, float]:
+    return {n: 0.0 for n in MEASURES} | {"distinct word pairs": dwp, "next-char entropy (bits)": ent,
+                                         "unknown words": unk}
+
+
+def test_temperature_verdicts_follow_their_rules():
+    from charlab.chapters.ch02_paul_graham import conservative_verdict, mistakes_verdict
+
+    good = _sweep({0.1: _row(0.1, 0.2, 0.01), 0.5: _row(0.5, 0.9, 0.02), 1.0: _row(0.8, 1.5, 0.05),
+                   1.5: _row(0.9, 2.0, 0.2), 2.0: _row(0.95, 2.5, 0.5)})
+    assert conservative_verdict(good)[0] == "holds"
+    assert mistakes_verdict(good, {"unknown words": 0.03})[0] == "holds"
+    assert mistakes_verdict(good, {"unknown words": 0.10})[0] == "holds partly"  # T=1 already worse than real
+    bumpy = _sweep({0.1: _row(0.1, 0.2, 0.0), 0.3: _row(0.6, 0.1, 0.0), 0.5: _row(0.5, 0.9, 0.0),
+                    1.0: _row(0.8, 1.5, 0.0)})
+    assert conservative_verdict(bumpy)[0] == "holds partly"  # lower at 0.1, but not rising step by step
+    wordless = _sweep({0.02: _row(float("nan"), 0.0, 0.0), 0.1: _row(0.1, 0.2, 0.0), 0.5: _row(0.5, 0.9, 0.0),
+                       1.0: _row(0.8, 1.5, 0.0)})
+    assert conservative_verdict(wordless)[0] == "holds"  # a loop with no word pair is skipped, not a failure
+    flat = _sweep({0.1: _row(0.9, 2.0, 0.0), 1.0: _row(0.8, 1.5, 0.0)})
+    assert conservative_verdict(flat)[0] == "contradicted"
+
+
+def test_parameter_batch_time_and_loop_verdicts():
+    from charlab.analysis.cycles import Cycle
+    from charlab.chapters.ch02_paul_graham import NearZero, batch_time_verdict, loop_verdict, parameters_verdict
+
+    assert parameters_verdict(3_300_000)[0] == "holds" and parameters_verdict(5_000_000)[0] == "contradicted"
+    assert batch_time_verdict(3.1, "CPU AMD EPYC (2 threads)")[0] == "not testable here"
+    assert batch_time_verdict(0.01, "GPU NVIDIA H200")[0] == "holds"
+    loop = Cycle(period=20, start=10, end=100, unit="the startups are the", reaches_end=True)
+    other = Cycle(period=5, start=10, end=100, unit="and t", reaches_end=True)
+    assert loop_verdict([NearZero("argmax (T=0)", 0.0, "x", loop)])[0] == "holds"
+    assert loop_verdict([NearZero("argmax (T=0)", 0.0, "x", other)])[0] == "holds partly"
+    assert loop_verdict([NearZero("argmax (T=0)", 0.0, "x", None)])[0] == "contradicted"

@@ -9,6 +9,7 @@ from charlab.analysis.names import name_set
 from charlab.analysis.ngram import NGramModel
 from charlab.batching import split_ids
 from charlab.chapters.ch04_names import (
+    NameStats,
     generate_names,
     length_distance,
     measure_names,
@@ -182,3 +183,26 @@ def test_loss_table_lists_every_order_then_the_rnn(names_file):
     df = loss_table(results, "RNN", 1.0)
     assert list(df.index) == ["unigram (counts)", "bigram (counts)", "RNN"]
     assert df.loc["RNN", "validation loss (nats/char)"] == "1.000" and df.loc["RNN", "bits/char"] == "1.443"
+
+
+def _stats(novelty: float, well_formed: float = 1.0) -> NameStats:
+    return NameStats(count=100, novelty=novelty, well_formed=well_formed, distinct=1.0, near_copies=0.0,
+                     held_out=0.0, mean_length=6.0, length_off=0.0)
+
+
+def test_the_new_names_verdict_follows_its_rule():
+    from charlab.chapters.ch04_names import new_names_verdict
+
+    assert new_names_verdict({0.5: _stats(0.5), 1.0: _stats(0.86)})[0] == "holds"
+    verdict, value, measured = new_names_verdict({1.0: _stats(0.82), 1.25: _stats(0.896), 1.5: _stats(0.937)})
+    assert verdict == "holds partly" and value == "82.0% new at T = 1; ≥ 90% from T = 1.5"
+    assert "89.6% at T = 1.25" in measured
+    assert new_names_verdict({1.0: _stats(0.82), 1.5: _stats(0.95, well_formed=0.9)})[0] == (
+        "not reached at this scale")  # new, but no longer names
+
+
+def test_distinct_names_note_explains_the_two_counts():
+    from charlab.chapters.ch04_names import distinct_names_note
+
+    note = distinct_names_note(["Gale", "Gale ", "JoAnn", "Joann", "Bob"])
+    assert note.startswith("5 distinct lines, 3 distinct names") and "'Gale' / 'Gale '" in note

@@ -46,8 +46,8 @@ from charlab.text import Vocab
 # How much the chapter samples and times at each scale (the models and training are in the presets).
 SIZES = {
     "smoke": dict(sample_len=300, samples_per_t=1, loop_len=300, timing_warmup=0, timing_iters=1),
-    "cpu": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=2),
-    "blog": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=2),
+    "cpu": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=7),
+    "blog": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=3, timing_iters=20),
 }
 POST_SECONDS_PER_BATCH = 0.46  # "one batch ... on a TITAN Z GPU" (2x512 LSTM, batch 100, BPTT 100)
 POST_PARAMETERS = 3_500_000  # "about 3.5 million parameters"
@@ -58,7 +58,8 @@ def sizes(scale: str) -> dict[str, int]:
 
 
 # From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
-TEMPERATURES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7, 2.0)
+# 0.02 and 0.05 are "very near zero", where the post found its loop: they keep the loop measure from being flat.
+TEMPERATURES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2, 1.4, 1.7, 2.0)
 
 # A loop must cover this many characters to count: real prose repeats short phrases ("no, no, no") but never a
 # 100-character stretch three times over.
@@ -279,3 +280,82 @@ def plot_sweep(sw: Sweep, reference: dict[str, float] | None = None,
         fig.suptitle("dashed: the same measure on real held-out text of the same length", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+# -- verdicts on the post's claims ------------------------------------------------------------------------------
+# Each returns (verdict, value, measured) for charlab.claims.claim; the rules are stated in the chapter.
+
+
+def parameters_verdict(parameters: int) -> tuple[str, str, str]:
+    """"approx. 3.5 million parameters" for the 2x512 LSTM: holds within 10%."""
+    ratio = parameters / POST_PARAMETERS
+    verdict = "holds" if abs(ratio - 1) <= 0.10 else "contradicted"
+    return (verdict, f"{parameters / 1e6:.2f} M",
+            f"the post's model (LSTM 2x512, one-hot input over this text's characters) has {parameters:,} "
+            f"parameters, {ratio:.2f} times the post's 3.5 million")
+
+
+def batch_time_verdict(seconds: float, device: str) -> tuple[str, str, str]:
+    """"one batch on a TITAN Z GPU takes about 0.46 seconds": only a GPU can test it; on a CPU it is reported."""
+    measured = (f"one training batch at the post's settings took {seconds:.2f} s on {device}, "
+                f"{seconds / POST_SECONDS_PER_BATCH:.1f} times the post's {POST_SECONDS_PER_BATCH} s")
+    if not device.startswith("GPU"):
+        return "not testable here", f"{seconds:.2f} s (CPU)", measured + " (a CPU cannot test a claim about a GPU)"
+    return ("holds" if seconds <= POST_SECONDS_PER_BATCH else "contradicted"), f"{seconds:.3f} s", measured
+
+
+def _rises(values: Sequence[float]) -> float:
+    steps = list(zip(values, values[1:], strict=False))
+    return sum(b > a for a, b in steps) / len(steps) if steps else math.nan
+
+
+def conservative_verdict(sw: Sweep) -> tuple[str, str, str]:
+    """"Decreasing the temperature from 1 ... makes the RNN more confident, but also more conservative": from the
+    lowest T up to 1, diversity (distinct word pairs) and next-character entropy must both grow. Holds when both
+    are lower at the lowest T than at T = 1 and rise in at least 80% of the steps; partly when only lower."""
+    names = ("distinct word pairs", "next-char entropy (bits)")
+    m = sw.measures  # a sample with no word pair has no diversity to measure: start at the lowest T that has one
+    temps = [t for t in sw.temperatures if t <= 1.0 and not any(math.isnan(m[n][t]) for n in names)]
+    lower = all(m[n][temps[0]] < m[n][1.0] for n in names)
+    rises = [_rises([m[n][t] for t in temps]) for n in names]
+    value = ", ".join(f"{n} {m[n][temps[0]]:.2f} → {m[n][1.0]:.2f}" for n in names)
+    measured = (f"from T = {temps[0]:g} to T = 1, " + "; ".join(
+        f"{n} goes from {m[n][temps[0]]:.3f} to {m[n][1.0]:.3f}, rising in {r:.0%} of the steps"
+        for n, r in zip(names, rises, strict=True)))
+    verdict = "holds" if lower and min(rises) >= 0.8 else "holds partly" if lower else "contradicted"
+    return verdict, value, measured
+
+
+def mistakes_verdict(sw: Sweep, reference: dict[str, float]) -> tuple[str, str, str]:
+    """"higher temperatures will give more diversity but at cost of more mistakes": above T = 1, distinct word
+    pairs and the share of unknown words must both grow, and the unknown words exceed real text's share. Holds
+    when both are higher at the highest T than at T = 1 and unknown words rise in at least 80% of the steps."""
+    m, temps = sw.measures, [t for t in sw.temperatures if t >= 1.0]
+    hi = temps[-1]
+    more_diverse = m["distinct word pairs"][hi] > m["distinct word pairs"][1.0]
+    more_mistakes = m["unknown words"][hi] > m["unknown words"][1.0] > reference["unknown words"]
+    rises = _rises([m["unknown words"][t] for t in temps])
+    value = (f"unknown words {m['unknown words'][1.0]:.1%} → {m['unknown words'][hi]:.1%} "
+             f"(real text {reference['unknown words']:.1%})")
+    measured = (f"from T = 1 to T = {hi:g}, distinct word pairs go from {m['distinct word pairs'][1.0]:.3f} to "
+                f"{m['distinct word pairs'][hi]:.3f} and unknown words from {m['unknown words'][1.0]:.1%} to "
+                f"{m['unknown words'][hi]:.1%} (rising in {rises:.0%} of the steps); real held-out text has "
+                f"{reference['unknown words']:.1%} unknown words")
+    if more_diverse and more_mistakes and rises >= 0.8:
+        return "holds", value, measured
+    return ("holds partly" if more_diverse or more_mistakes else "contradicted"), value, measured
+
+
+def loop_verdict(results: Sequence[NearZero], topic: str = "startup") -> tuple[str, str, str]:
+    """"setting temperature very near zero will give the most likely thing ... an infinite loop about startups":
+    holds when the argmax continuation ends in a loop that runs to the end and mentions `topic`; partly when it
+    loops about something else (or a near-zero sample loops but argmax does not)."""
+    greedy = next(r for r in results if r.temperature == 0.0 and r.method.startswith("argmax"))
+    any_loop = [r.method for r in results if r.loop]
+    if greedy.loop and greedy.loop.reaches_end:
+        about = topic in greedy.loop.unit.lower()
+        value = f"loop of {greedy.loop.period} characters" + (f" about {topic}s" if about else "")
+        measured = f"{greedy.describe()}"
+        return ("holds" if about else "holds partly"), value, measured
+    measured = "argmax does not end in a loop; loops found in: " + (", ".join(any_loop) or "none")
+    return ("holds partly" if any_loop else "contradicted"), ("loop" if any_loop else "no loop"), measured
