@@ -25,8 +25,11 @@ def test_known_values_on_a_hand_made_sample():
     # commas: ", " and ",p" -> one of two followed by a space
     assert m["comma_space_share"] == pytest.approx(1 / 2)
     assert m["quote_rate"] == pytest.approx(2 * 1000 / len(sample))
-    # sentence ends: 'prince."', 'Why?', 'Genoa!' -> 3 per 8 words
-    assert m["sentence_end_rate"] == pytest.approx(3 / 8)
+    # sentence ends: 'prince."' (then " Why") and 'Genoa!' (the end) -> 2 per 8 words; 'Why?' is followed by
+    # a lower-case "and", so it does not start a new sentence
+    assert m["sentence_end_rate"] == pytest.approx(2 / 8)
+    jumble = evolution_measures("ao. lin tha. whe! Sow ere.", ref)  # only "whe! Sow" and the final "ere."
+    assert jumble["sentence_end_rate"] == pytest.approx(2 / 6)
     assert m["question_exclamation_rate"] == pytest.approx(2 * 1000 / len(sample))
 
 

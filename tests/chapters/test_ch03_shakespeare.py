@@ -55,3 +55,46 @@ def test_sizes_per_scale():
     assert sizes("gpu") == sizes("blog") and sizes("smoke")["num_samples"] < sizes("cpu")["num_samples"]
     with pytest.raises(CharlabError, match="did you mean"):
         sizes("smok")
+
+
+def _row(dataset, label, tvs):
+    from charlab.chapters.ch03_shakespeare import LengthRow
+
+    return LengthRow(dataset, label, [], [type("C", (), {"tv": tv})() for tv in tvs])
+
+
+def test_line_length_verdict_reads_the_real_range_and_the_ngram():
+    from charlab.chapters.ch03_shakespeare import line_length_verdict
+
+    def rows(lstm, gram=0.488, tiny=0.103):
+        return [_row("works", "real excerpts (held out), 3 draws", [0.065, 0.108, 0.179]),
+                _row("works", "LSTM samples", [lstm]), _row("works", "6-gram samples", [gram]),
+                _row("tiny", "real excerpts (held out), 3 draws", [0.087, 0.233]), _row("tiny", "LSTM samples", [tiny])]
+
+    verdict, value, measured = line_length_verdict(rows(0.192))
+    assert verdict == "holds partly" and value == "TV 0.192 vs 6-gram 0.488"
+    assert "on tiny the LSTM's 0.103 is within its real range" in measured
+    assert line_length_verdict(rows(0.150))[0] == "holds"
+    assert line_length_verdict(rows(0.5))[0] == "contradicted"
+
+
+def test_works_of_the_validation_split_and_the_speaker_verdict():
+    from charlab.analysis.plays import titled_works
+    from charlab.chapters.ch03_shakespeare import speaker_verdict, validation_works
+
+    text = ("1602\nHAMLET\n\nby William Shakespeare\n\nact one\n"
+            "1603\n\nTWELFTH NIGHT\nby William Shakespeare\nx\n")
+    assert [t for _, t in titled_works(text)] == ["HAMLET", "TWELFTH NIGHT"]
+    sentence = validation_works(text, text.index("act one") + 3)
+    assert sentence.startswith("It starts inside *Hamlet*, then holds *Twelfth Night*")
+    assert validation_works("no titles", 3).startswith("This file has no title pages")
+    report = {"label": "LSTM", "tags": 30, "distinct": 20, "share": 0.5}
+    assert speaker_verdict([report], 2.0, 10_000)[0] == "holds"  # 3.0 per 1,000 against 2.0
+    assert speaker_verdict([report], 8.0, 10_000)[0] == "contradicted"
+
+
+def test_speaker_verdict_without_tags_says_so_plainly():
+    from charlab.chapters.ch03_shakespeare import speaker_verdict
+
+    verdict, _, measured = speaker_verdict([{"label": "LSTM", "tags": 0, "distinct": 0, "share": math.nan}], 7.5, 2000)
+    assert verdict == "contradicted" and "nan" not in measured

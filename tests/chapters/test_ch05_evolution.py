@@ -209,3 +209,17 @@ def test_plot_evolution_draws_one_panel_per_measure_and_the_posts_stars():
     assert list(stars[0].get_xdata()) == [checkpoints[c] for c in POST_CHECKPOINTS]
     assert list(stars[0].get_ydata()) == [post.at(c)["real_word_share"] for c in POST_CHECKPOINTS]
     plt.close(fig)
+
+
+def test_event_verdicts_and_recurring_inventions():
+    from charlab.chapters.ch05_evolution import event_verdict, recurring_inventions
+
+    cps = post_checkpoints(2000, 100)
+    assert event_verdict(200, 300, cps, 2000)[0] == "holds"
+    verdict, value, measured = event_verdict(900, 300, cps, 2000)
+    assert verdict == "holds partly" and value == "iteration 900" and "the post: by iteration 300" in measured
+    assert event_verdict(None, 1200, cps, 2000)[0] == "not reached at this scale"
+    short = post_checkpoints(40, 2)
+    assert "(the post's 300)" in event_verdict(4, 300, short, 40)[2]
+    samples = ["the sraccem went", "sraccem and the", "a sraccem, the prince", "prince prince"]
+    assert recurring_inventions(samples, word_set("the went and a prince")) == ["sraccem"]

@@ -22,15 +22,17 @@ MEASURES: dict[str, tuple[str, str]] = {
     "double_space_rate": ("double spaces", "share of runs of spaces (gaps between words) longer than one"),
     "comma_space_share": ("comma + space", "share of commas followed by a space or a line break"),
     "quote_rate": ("quotes / 1000 chars", 'double-quote characters (") per 1,000 characters'),
-    "sentence_end_rate": ("sentence ends / word", "sentence-ending marks (. ! ?) after a letter, per word"),
+    "sentence_end_rate": ("sentence ends / word",
+                          "sentence-ending marks (. ! ?) after a letter and before a capital (or the end), per word"),
     "question_exclamation_rate": ("?! / 1000 chars", "question and exclamation marks per 1,000 characters"),
 }
 
 _SPACE_RUN = re.compile(r" +")
 # A sentence end: one or more of . ! ? (so "..." and "?!" count once) right after a letter or closing quote /
-# bracket, and followed by whitespace, a quote or the end of the text. "Mr." counts: we measure the form, not
-# grammar.
-_SENTENCE_END = re.compile(r"(?<=[^\W\d_]|[\"')])[.!?]+(?=[\s\"')]|\Z)")
+# bracket, then (after any closing quotes or brackets) either the end of the text or whitespace and the
+# capital letter that starts the next sentence (an opening quote or bracket may come first). A full stop inside
+# jumbled text ("ao. lin") is not a sentence end. "Mr. Smith" counts: we measure the form, not grammar.
+_SENTENCE_END = re.compile(r"(?<=[^\W\d_]|[\"')])[.!?]+(?=[\"')]*(?:\s+[\"'(]*[A-Z]|\s*\Z))")
 
 
 def evolution_measures(sample: str, reference_words: set[str]) -> dict[str, float]:

@@ -247,3 +247,20 @@ def longest_speech(texts: list[str], layout: Layout) -> tuple[int, Speech] | Non
             if speech.complete and (best is None or speech.num_lines > best[1].num_lines):
                 best = (i, speech)
     return best
+
+
+_BY_LINE = re.compile(r"^by William Shakespeare\s*$", re.M)
+
+
+def titled_works(text: str) -> list[tuple[int, str]]:
+    """(offset, title) of every work in a collected-works text that gives each title on its own line followed
+    (after blank lines) by "by William Shakespeare", as the Gutenberg edition does; [] for a file without
+    such title pages (Karpathy's colon-layout file)."""
+    out = []
+    for m in _BY_LINE.finditer(text):
+        before = text[: m.start()].rstrip("\n")
+        start = before.rfind("\n") + 1
+        title = before[start:].strip()
+        if title:
+            out.append((start, title))
+    return out

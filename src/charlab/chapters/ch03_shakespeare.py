@@ -7,6 +7,7 @@ only arranges them the way the chapter reports them.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from charlab.analysis.plays import (
     line_lengths,
     real_tag_share,
     speaker_names,
+    titled_works,
 )
 from charlab.analysis.textstats import random_windows
 from charlab.presets import for_scale
@@ -141,3 +143,57 @@ def length_table(rows: Sequence[LengthRow]) -> pd.DataFrame:
             "KS statistic": _spread([c.ks for c in r.comparisons]),
         })
     return table(out)
+
+
+def validation_works(text: str, train_end: int) -> str:
+    """A sentence naming the works in the held-out part of the text, from its title pages (`titled_works`)."""
+    works = titled_works(text)
+    if not works:
+        return "This file has no title pages, so the works in its validation split are not named here."
+    before = [t for off, t in works if off < train_end]
+    after = [t for off, t in works if off >= train_end]
+    first = f"It starts inside *{before[-1].title()}*" if before else "It starts before the first title"
+    rest = (", then holds " + ", ".join(f"*{t.title()}*" for t in after)) if after else ""
+    return (f"{first}{rest}; apart from the part of *{before[-1].title()}* before the split, the model never sees "
+            "these works in training." if before else f"{first}{rest}.")
+
+
+def line_length_verdict(rows: Sequence[LengthRow]) -> tuple[str, str, str]:
+    """A reader's claim (mattmcirvin, under the post): the RNN gets line lengths right where Goldberg's n-gram
+    does not. On the first dataset with an n-gram row: *holds* when the LSTM's TV distance is below the
+    n-gram's and within the range of real excerpts of the same size; *holds partly* when below the n-gram's
+    but above every real draw; *contradicted* when not below the n-gram's."""
+    dataset = next(r.dataset for r in rows if "gram" in r.label)
+    mine = [r for r in rows if r.dataset == dataset]
+    real = next(r for r in mine if r.label.startswith("real"))
+    lstm = next(r for r in mine if r.label.startswith("LSTM"))
+    gram = next(r for r in mine if "gram" in r.label)
+    others = [r for r in rows if r.dataset != dataset and r.label.startswith("LSTM")]
+    extra = ""
+    for r in others:
+        real_other = next(x for x in rows if x.dataset == r.dataset and x.label.startswith("real"))
+        inside = r.tv[0] <= max(real_other.tv)
+        extra += (f"; on {r.dataset} the LSTM's {r.tv[0]:.3f} is {'within' if inside else 'above'} its real "
+                  f"range ({min(real_other.tv):.3f}-{max(real_other.tv):.3f})")
+    value = f"TV {lstm.tv[0]:.3f} vs {gram.label.split()[0]} {gram.tv[0]:.3f}"
+    measured = (f"{dataset}: the TV distance of the LSTM's line lengths from the whole file is {lstm.tv[0]:.3f}, "
+                f"the {gram.label.split()[0]} model's {gram.tv[0]:.3f}, real excerpts of the same size "
+                f"{min(real.tv):.3f}-{max(real.tv):.3f} over {len(real.tv)} draws{extra}")
+    if lstm.tv[0] >= gram.tv[0]:
+        return "contradicted", value, measured
+    return ("holds" if lstm.tv[0] <= max(real.tv) else "holds partly"), value, measured
+
+
+def speaker_verdict(reports: Sequence[dict[str, Any]], real_tags_per_kchar: float,
+                    sample_chars: int) -> tuple[str, str, str]:
+    """The post: "it samples both speaker's names and the contents". Holds when the LSTM's samples (the first
+    report) open speeches as often as real text does (tags per 1,000 characters within a factor of 2)."""
+    r = reports[0]
+    rate = 1000 * r["tags"] / sample_chars
+    ratio = rate / real_tags_per_kchar if real_tags_per_kchar else math.nan
+    value = f"{rate:.1f} tags / 1,000 chars (real {real_tags_per_kchar:.1f})"
+    measured = (f"{r['label']}: {r['tags']} speaker tags in {sample_chars:,} sampled characters, {rate:.1f} per 1,000 "
+                f"against {real_tags_per_kchar:.1f} in real held-out text"
+                + (f"; {r['share']:.0%} of them are characters of the plays and {r['distinct']} are distinct"
+                   if r["tags"] else ""))
+    return ("holds" if 0.5 <= ratio <= 2 else "contradicted"), value, measured

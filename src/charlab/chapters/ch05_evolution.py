@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from charlab.analysis.evolution import MEASURES, evolution_measures
-from charlab.analysis.textstats import nan_percentile, random_windows
+from charlab.analysis.textstats import nan_percentile, random_windows, words
 from charlab.errors import CharlabError
 from charlab.presets import for_scale
 from charlab.tables import table
@@ -304,3 +304,40 @@ def plot_evolution(
         axes[-2, -1].set_xlabel("iteration")
     fig.tight_layout()
     return fig
+
+
+# The post's claims about when each thing is learned: (claim id, the post's words, EVENTS name, post iteration).
+POST_EVENTS = (
+    ("ch05-spaces", "The words are now also separated with spaces", "words separated by single spaces", 300),
+    ("ch05-sentence-ends", "the model starts to get the idea about periods at the end of a sentence",
+     "sentence ends", 300),
+    ("ch05-short-words", 'the model has now learned to spell the shortest and most common words such as "we", '
+     '"He", "His", "Which", "and"', "short common words spelled", 500),
+    ("ch05-longer-words", "Longer words have now been learned as well", "longer words", 1200),
+)
+
+
+def event_verdict(learned_at: int | None, post_iteration: int, checkpoints: Mapping[int, int],
+                  total_iters: int) -> tuple[str, str, str]:
+    """A claim that something is learned by the post's `post_iteration`: *holds* when this run learns it for
+    good by the matching checkpoint of its own (`checkpoints`), *holds partly* when it learns it later, *not
+    reached at this scale* when not within the run's `total_iters` iterations."""
+    ours = checkpoints[post_iteration]
+    where = f"iteration {ours}" + ("" if ours == post_iteration else f" (the post's {post_iteration})")
+    if learned_at is None:
+        return ("not reached at this scale", f"not within {total_iters:,} iterations",
+                f"not learned for good within this run's {total_iters:,} iterations (the post: by {where})")
+    measured = f"learned for good from iteration {learned_at:,}; the post: by {where}"
+    return ("holds" if learned_at <= ours else "holds partly"), f"iteration {learned_at:,}", measured
+
+
+def recurring_inventions(samples: Sequence[str], reference_words: set[str], min_samples: int = 3) -> list[str]:
+    """Made-up words (not words of the novel) that occur in at least `min_samples` of the samples: with one seed
+    for every sample they recur because each sample reads the same random numbers, not because they were
+    memorised (they are not in the novel)."""
+    ref = {w.lower() for w in reference_words}
+    counts: dict[str, int] = {}
+    for s in samples:
+        for w in {w.lower() for w in words(s)} - ref:
+            counts[w] = counts.get(w, 0) + 1
+    return sorted((w for w, n in counts.items() if n >= min_samples and len(w) > 3), key=lambda w: -counts[w])
