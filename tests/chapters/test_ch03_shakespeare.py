@@ -88,6 +88,9 @@ def test_works_of_the_validation_split_and_the_speaker_verdict():
     sentence = validation_works(text, text.index("act one") + 3)
     assert sentence.startswith("It starts inside *Hamlet*, then holds *Twelfth Night*")
     assert validation_works("no titles", 3).startswith("This file has no title pages")
+    text2 = ("THE WINTER'S TALE\nby William Shakespeare\n" + "x" * 50
+             + "\nTWELFTH NIGHT; OR, WHAT YOU WILL\nby William Shakespeare\n")
+    assert "*The Winter's Tale*, then holds *Twelfth Night; Or, What You Will*" in validation_works(text2, 60)
     report = {"label": "LSTM", "tags": 30, "distinct": 20, "share": 0.5}
     assert speaker_verdict([report], 2.0, 10_000)[0] == "holds"  # 3.0 per 1,000 against 2.0
     assert speaker_verdict([report], 8.0, 10_000)[0] == "contradicted"

@@ -145,6 +145,15 @@ def length_table(rows: Sequence[LengthRow]) -> pd.DataFrame:
     return table(out)
 
 
+_SMALL_WORDS = {"a", "and", "in", "of", "or", "the", "to"}
+
+
+def _title(caps: str) -> str:
+    """"THE WINTER'S TALE" -> "The Winter's Tale" (str.title would give "Winter'S")."""
+    words = caps.lower().split()
+    return " ".join(w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words))
+
+
 def validation_works(text: str, train_end: int) -> str:
     """A sentence naming the works in the held-out part of the text, from its title pages (`titled_works`)."""
     works = titled_works(text)
@@ -152,9 +161,9 @@ def validation_works(text: str, train_end: int) -> str:
         return "This file has no title pages, so the works in its validation split are not named here."
     before = [t for off, t in works if off < train_end]
     after = [t for off, t in works if off >= train_end]
-    first = f"It starts inside *{before[-1].title()}*" if before else "It starts before the first title"
-    rest = (", then holds " + ", ".join(f"*{t.title()}*" for t in after)) if after else ""
-    return (f"{first}{rest}; apart from the part of *{before[-1].title()}* before the split, the model never sees "
+    first = f"It starts inside *{_title(before[-1])}*" if before else "It starts before the first title"
+    rest = (", then holds " + ", ".join(f"*{_title(t)}*" for t in after)) if after else ""
+    return (f"{first}{rest}; apart from the part of *{_title(before[-1])}* before the split, the model never sees "
             "these works in training." if before else f"{first}{rest}.")
 
 
