@@ -59,7 +59,11 @@ def test_train_sample_eval_round_trip_and_prime_errors(capsys, text_file, tmp_pa
     run_dir = tmp_path / "run"
     code, out, _ = run(capsys, "train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet",
                        "--max-iters", "10", "--hidden-size", "16")
-    assert code == 0 and "done: 10 iterations" in out
+    assert code == 0 and "done: 10 iterations" in out and "final val loss" in out and "best" in out
+    code, _, err = run(capsys, "train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet")
+    assert_one_line_error(code, err, "already holds a run (config.json, metrics.jsonl, last.safetensors")
+    code, _, err = run(capsys, "train", str(text_file), "--out", str(run_dir), "--resume", "--force")
+    assert_one_line_error(code, err, "pass one of them")
     code, out, _ = run(capsys, "sample", str(run_dir), "--length", "30", "--seed", "1", "--num", "2",
                        "--prime", "The ")
     assert code == 0 and out.count("--- sample") == 2 and out.count("The ") >= 2

@@ -88,8 +88,33 @@ def test_ctrl_c_then_resume_gives_the_same_losses(text_file, tmp_path):
 
 def test_starting_over_an_existing_run_is_refused(text_file, tmp_path):
     train(text_file, TINY.with_overrides(max_iters=2), tmp_path / "run", progress=False)
-    with pytest.raises(CharlabError, match="already holds a run; pass --resume"):
+    with pytest.raises(CharlabError, match=r"already holds a run \(config.json, .*\); pass --resume"):
         train(text_file, TINY, tmp_path / "run", progress=False)
+
+
+@pytest.mark.parametrize("files", [["best.safetensors"], ["config.json"], ["metrics.jsonl", "samples.jsonl"]])
+def test_a_directory_with_any_run_file_is_not_overwritten_without_force(text_file, tmp_path, files):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in files:
+        (run / name).write_text("the user's own file")
+    with pytest.raises(CharlabError, match=", ".join(files)):
+        train(text_file, TINY.with_overrides(max_iters=2), run, progress=False)
+    assert all((run / name).read_text() == "the user's own file" for name in files)  # nothing lost
+    result = train(text_file, TINY.with_overrides(max_iters=2), run, progress=False, force=True)
+    assert result.iters == 2 and [m["iter"] for m in load_metrics(run)] == [0, 2]
+    with pytest.raises(CharlabError, match="is a file"):
+        train(text_file, TINY, text_file, progress=False)
+
+
+def test_divergence_stops_before_the_good_checkpoint_is_overwritten(text_file, tmp_path):
+    run = tmp_path / "run"
+    train(text_file, TINY.with_overrides(max_iters=8, eval_interval=4), run, progress=False)
+    good = (run / LAST).read_bytes()
+    with pytest.raises(CharlabError, match=r"loss (diverged to .*above .*3 x ln V|became (nan|inf))"):
+        train(text_file, None, run, resume=True, progress=False,
+              overrides={"lr": 1e30, "max_iters": 40, "eval_interval": 1})
+    assert (run / LAST).read_bytes() == good  # the diverged model was never saved
 
 
 def test_non_finite_loss_stops_and_keeps_last_good_checkpoint(text_file, tmp_path):
@@ -144,7 +169,8 @@ def test_presets_and_overrides():
         TINY.with_overrides(hiden_size=3)
 
 
-def test_sigint_to_a_training_subprocess_leaves_a_loadable_checkpoint(text_file, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_stop_signal_to_a_training_subprocess_leaves_a_loadable_checkpoint(text_file, tmp_path, sig):
     run = tmp_path / "run"
     cmd = [
         sys.executable,
@@ -167,7 +193,7 @@ def test_sigint_to_a_training_subprocess_leaves_a_loadable_checkpoint(text_file,
     while not (run / LAST).exists() and time.time() < deadline:
         time.sleep(0.1)
     time.sleep(1.0)  # let it train a little past the first checkpoint
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)  # Ctrl-C, a scheduler or `docker stop`, a closed terminal
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "checkpoint saved" in err and "Traceback" not in err

@@ -55,10 +55,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CharlabError("--preset is required to start a run (e.g. --preset cpu); see `charlab presets`")
     else:
         config = get_preset(args.preset)
-    result = train(data, config, args.out, resume=args.resume, progress=not args.quiet, overrides=overrides)
+    if args.resume and args.force:
+        raise CharlabError("--resume continues a run and --force replaces it: pass one of them")
+    result = train(data, config, args.out, resume=args.resume, progress=not args.quiet, overrides=overrides,
+                   force=args.force)
+    final = result.metrics[-1]["val_loss"] if result.metrics else math.nan
     print(
-        f"done: {result.iters} iterations ({result.epoch:.2f} epochs), best val loss "
-        f"{result.best_val_loss:.4f} nats/char ({result.best_val_loss / math.log(2):.4f} bits/char); "
+        f"done: {result.iters} iterations ({result.epoch:.2f} epochs), final val loss {final:.4f} nats/char, "
+        f"best {result.best_val_loss:.4f} ({result.best_val_loss / math.log(2):.4f} bits/char); "
         f"checkpoints in {result.run_dir}"
     )
     return 0
@@ -122,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", help="smoke | cpu | blog, or an experiment preset such as pg-blog")
     p.add_argument("--out", required=True, help="run directory for checkpoints and metrics.jsonl")
     p.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
+    p.add_argument("--force", action="store_true", help="replace a run already in --out (its files are deleted)")
     p.add_argument("--data-dir", help="where datasets live (default: ./data or $CHARLAB_DATA)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_config_flags(p)

@@ -42,6 +42,8 @@ from .model import CharRNN, ModelConfig, State, detach_state
 from .text import Vocab, read_text
 
 LN2 = math.log(2)
+RUN_FILES = ("config.json", "metrics.jsonl", "samples.jsonl", LAST, BEST)  # what a run directory holds
+DIVERGED_FACTOR = 3.0  # losses above 3 x ln V: an untrained model scores ln V, and training only goes down from there
 
 
 class TrainingInterrupted(CharlabError):
@@ -66,26 +68,34 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+# What a user, a scheduler, `docker stop` or a closed terminal sends: each stops training like Ctrl-C.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 @contextlib.contextmanager
-def deferred_sigint(flag: dict[str, bool]):
-    """Turn the first Ctrl-C into a flag checked between iterations (a second one interrupts at once)."""
+def deferred_stop(flag: dict[str, bool]):
+    """Turn the first SIGINT, SIGTERM or SIGHUP into a flag checked between iterations, so a checkpoint is written
+    before the process ends; a second one interrupts at once."""
     try:
-        previous = signal.getsignal(signal.SIGINT)
+        previous = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
 
         def handler(signum, frame):
             if flag["stop"]:
-                signal.signal(signal.SIGINT, previous)
+                for sig, old in previous.items():
+                    signal.signal(sig, old)
                 raise KeyboardInterrupt
             flag["stop"] = True
 
-        signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not in the main thread: Ctrl-C cannot reach us anyway
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, handler)
+    except ValueError:  # not in the main thread: no signal can reach us anyway
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def build_model(config: TrainConfig, vocab_size: int) -> CharRNN:
@@ -131,13 +141,15 @@ class Trainer:
         callbacks: tuple[Callback, ...] | list[Callback] = (),
         progress: bool = True,
         overrides: dict[str, Any] | None = None,
+        force: bool = False,
     ):
         """Start a run with `config`, or with `resume` continue the run in `run_dir` with its saved config plus
-        `overrides` (e.g. a larger max_iters)."""
+        `overrides` (e.g. a larger max_iters). A directory that already holds run files is refused unless
+        `resume`, or `force` (which deletes them and starts over)."""
         self.run_dir, self.data_path = Path(run_dir), Path(data_path)
         self.callbacks, self.progress = list(callbacks), progress
         ckpt = load_checkpoint(self.run_dir, prefer=LAST) if resume else None
-        self.config = self._config(config, ckpt, overrides or {})
+        self.config = self._config(config, ckpt, overrides or {}, force)
         self._load_data(ckpt)
         self.device = resolve_device(self.config.device)
         torch.manual_seed(self.config.seed)
@@ -152,15 +164,22 @@ class Trainer:
         self.train_losses: list[float] = []
         self._t0 = time.perf_counter()
 
-    def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any]) -> TrainConfig:
+    def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any],
+                force: bool) -> TrainConfig:
         if ckpt:
             return TrainConfig.from_dict(ckpt.meta["train_config"]).with_overrides(**overrides)
         if config is None:
             raise CharlabError("a training config (preset) is needed to start a new run")
-        if (self.run_dir / LAST).exists():
+        if self.run_dir.exists() and not self.run_dir.is_dir():
+            raise CharlabError(f"{self.run_dir} is a file; --out needs a directory for the run")
+        present = [name for name in RUN_FILES if (self.run_dir / name).exists()]
+        if present and not force:
             raise CharlabError(
-                f"{self.run_dir} already holds a run; pass --resume to continue it or choose another --out"
+                f"{self.run_dir} already holds a run ({', '.join(present)}); pass --resume to continue it, "
+                "--force to start over and replace it, or choose another --out"
             )
+        for name in present:  # --force: start over, so old metrics and samples do not mix with the new run's
+            (self.run_dir / name).unlink()
         return config.with_overrides(**overrides)
 
     def _load_data(self, ckpt: Checkpoint | None) -> None:
@@ -221,15 +240,27 @@ class Trainer:
             group["lr"] = self.lr_at(self.iter)
         loss, hidden = forward_loss(self.model, x, y, self.hidden)
         value = loss.item()
-        if not math.isfinite(value):
-            raise CharlabError(
-                f"loss became {value} at iteration {self.iter + 1}; training stopped. The last good checkpoint "
-                f"is {self.run_dir / LAST}; try a lower --lr or --grad-clip"
-            )
+        self._check_diverged(value, f"iteration {self.iter + 1}")
         update(self.model, self.optimizer, loss, c)
         self.hidden = detach_state(hidden)
         self.iter += 1
         return value
+
+    def divergence_limit(self) -> float:
+        """A loss this far above ln V (a uniform guess, where training starts) means training diverged."""
+        return DIVERGED_FACTOR * math.log(len(self.vocab))
+
+    def _check_diverged(self, value: float, where: str) -> None:
+        """Stop before anything is saved when a loss is not finite or far above ln V: the last checkpoint on disk
+        is then the last good one."""
+        if math.isfinite(value) and value <= self.divergence_limit():
+            return
+        what = f"became {value}" if not math.isfinite(value) else (
+            f"diverged to {value:.4g} nats/char (above {self.divergence_limit():.2f}, {DIVERGED_FACTOR:g} x ln V)")
+        raise CharlabError(
+            f"loss {what} at {where}; training stopped. The last good checkpoint is {self.run_dir / LAST}; "
+            "try a lower --lr or --grad-clip"
+        )
 
     def evaluate(self) -> float:
         """Validation loss (`charlab.evaluate.score_ids`, read after the training split), over the whole split or,
@@ -260,6 +291,8 @@ class Trainer:
 
     def _record_eval(self, recent_losses: list[float], chars: int, train_seconds: float) -> dict[str, Any]:
         val = self.evaluate()
+        if len(self.val_ids) >= 1:
+            self._check_diverged(val, f"the evaluation after iteration {self.iter}")
         record = {
             "iter": self.iter,
             "epoch": round(self.epoch, 4),
@@ -318,7 +351,7 @@ class Trainer:
             desc=f"train {self.run_dir.name}",
             dynamic_ncols=True,
         )
-        with deferred_sigint(stop), bar:
+        with deferred_stop(stop), bar:
             while self.iter < self.total_iters:
                 t = time.perf_counter()
                 loss = self.train_step()
@@ -362,9 +395,10 @@ def train(
     callbacks: tuple[Callback, ...] | list[Callback] = (),
     progress: bool = True,
     overrides: dict[str, Any] | None = None,
+    force: bool = False,
 ) -> TrainResult:
     """Train (or continue) a model on a text file; see `Trainer`."""
-    return Trainer(data_path, config, run_dir, resume, callbacks, progress, overrides).train()
+    return Trainer(data_path, config, run_dir, resume, callbacks, progress, overrides, force).train()
 
 
 def load_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
