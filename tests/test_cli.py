@@ -82,3 +82,36 @@ def test_errors_from_a_real_process_have_no_traceback(tmp_path):
                            "--out", str(tmp_path / "r")], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("flag, value, pattern", [
+    ("--lr", "nan", "--lr must be a finite number"), ("--lr", "-1", "--lr must be above 0"),
+    ("--weight-decay", "nan", "--weight-decay must be a finite number"),
+    ("--min-lr-frac", "-5", "--min-lr-frac must be at least 0 and at most 1"),
+    ("--embedding-dim", "-3", "--embedding-dim must be at least 0"),
+    ("--warmup-iters", "-5", "--warmup-iters must be at least 0"), ("--grad-clip", "-1", "--grad-clip must be"),
+    ("--max-time-s", "-5", "--max-time-s must be at least 0"),
+    ("--eval-max-chunks", "-1", "--eval-max-chunks must be at least 0"),
+    ("--seed", str(2**64), "--seed must be at least 0 and at most"), ("--device", "tpu", "unknown device 'tpu'"),
+    ("--dropout", "1.5", "--dropout must be"), ("--val-frac", "inf", "--val-frac must be a finite number"),
+])
+def test_every_numeric_option_is_checked_before_training(capsys, text_file, tmp_path, flag, value, pattern):
+    code, _, err = run(capsys, "train", str(text_file), "--preset", "smoke", "--out", str(tmp_path / "r"), flag, value)
+    assert_one_line_error(code, err, pattern)
+    assert not (tmp_path / "r").exists()  # nothing was started
+
+
+def test_sampling_options_are_checked_and_gpu_is_a_preset(capsys, text_file, tmp_path):
+    run_dir = tmp_path / "run"
+    code, _, _ = run(capsys, "train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet",
+                     "--max-iters", "2", "--hidden-size", "8")
+    assert code == 0
+    for value, pattern in (("nan", "finite number"), ("inf", "finite number"), ("1e-300", "too close to 0")):
+        code, _, err = run(capsys, "sample", str(run_dir), "--temperature", value)
+        assert_one_line_error(code, err, pattern)
+    code, _, err = run(capsys, "sample", str(run_dir), "--length", str(10**9), "--num", "64")
+    assert_one_line_error(code, err, "ask for fewer or shorter samples")
+    code, out, _ = run(capsys, "train", str(text_file), "--preset", "gpu", "--out", str(tmp_path / "g"), "--quiet",
+                       "--max-iters", "1", "--hidden-size", "8", "--num-layers", "1", "--batch-size", "2",
+                       "--seq-len", "8", "--device", "cpu")
+    assert code == 0 and "done: 1 iterations" in out

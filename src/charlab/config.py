@@ -2,10 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from .errors import CharlabError, did_you_mean
+
+
+def _check_range(name: str, value: Any, low: float, high: float, low_open: bool) -> None:
+    """One line for an option that is not a finite number in its range (checked when the config is made, so at
+    the command line before anything runs)."""
+    flag = "--" + name.replace("_", "-")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CharlabError(f"{flag} must be a finite number, got {value!r}")
+    if value < low or value > high or (low_open and value == low):
+        bound = f"{'above' if low_open else 'at least'} {low:g}" + (f" and at most {high:g}" if high < math.inf else "")
+        raise CharlabError(f"{flag} must be {bound}, got {value:g}")
+
+
+# (field, lowest, highest, lowest excluded): every numeric option and the range it must lie in
+_RANGES = (
+    ("hidden_size", 1, math.inf, False), ("num_layers", 1, math.inf, False), ("dropout", 0, 0.999, False),
+    ("embedding_dim", 0, math.inf, False), ("batch_size", 1, math.inf, False), ("seq_len", 1, math.inf, False),
+    ("val_frac", 0, 0.99, False), ("test_frac", 0, 0.99, False), ("lr", 0, math.inf, True),
+    ("lr_decay", 0, 1, True), ("lr_decay_after", 0, math.inf, False), ("warmup_iters", 0, math.inf, False),
+    ("min_lr_frac", 0, 1, False), ("weight_decay", 0, math.inf, False), ("grad_clip", 0, math.inf, False),
+    ("grad_clamp", 0, math.inf, False), ("max_iters", 0, math.inf, False), ("max_epochs", 0, math.inf, True),
+    ("max_time_s", 0, math.inf, False), ("eval_interval", 1, math.inf, False),
+    ("eval_max_chunks", 0, math.inf, False), ("seed", 0, 2**63 - 1, False),
+)
 
 
 @dataclass(frozen=True)
@@ -44,16 +69,16 @@ class TrainConfig:
     device: str = "auto"  # auto | cpu | cuda
 
     def __post_init__(self) -> None:
+        for name, low, high, low_open in _RANGES:
+            _check_range(name, getattr(self, name), low, high, low_open)
+        if self.val_frac + self.test_frac >= 1:
+            raise CharlabError(f"val_frac + test_frac must be below 1, got {self.val_frac} + {self.test_frac}")
         if self.optimizer not in ("adam", "rmsprop"):
             raise CharlabError(f"unknown optimizer {self.optimizer!r}; use adam or rmsprop")
         if self.lr_schedule not in ("charrnn", "cosine", "constant"):
             raise CharlabError(f"unknown lr_schedule {self.lr_schedule!r}; use charrnn, cosine or constant")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise CharlabError(f"unknown device {self.device!r}; use auto, cpu or cuda")
-        if self.eval_interval < 1:
-            raise CharlabError("eval_interval must be >= 1")
-        if self.max_iters < 0 or self.max_epochs <= 0:
-            raise CharlabError("max_iters must be >= 0 and max_epochs > 0")
 
     def with_overrides(self, **overrides: Any) -> TrainConfig:
         known = {f.name for f in fields(self)}

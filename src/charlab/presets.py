@@ -144,6 +144,7 @@ def for_scale(sizes: Mapping[str, T], scale: str) -> T:
 
 def get_preset(name: str) -> TrainConfig:
     """The TrainConfig of a preset such as `cpu` or `pg-blog`."""
+    name = SCALE_ALIASES.get(name, name)  # `gpu` is `blog`, as a scale and as a preset
     if name in _GENERIC:
         return TrainConfig(**_GENERIC[name])
     exp, _, scale = name.rpartition("-")

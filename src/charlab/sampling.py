@@ -7,6 +7,7 @@ above 1 it flattens (more diverse text, more mistakes); 0 means always take the 
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 
 import torch
@@ -15,14 +16,25 @@ from .errors import CharlabError
 from .model import CharRNN, State
 from .text import Vocab
 
+MIN_TEMPERATURE = 1e-3  # below this sampling is argmax in all but name, and logits / T overflow float32 near 1e-38
+MAX_CHARACTERS = 50_000_000  # num x length held in memory at once (8 bytes each)
+
 
 def _check(temperature: float, top_k: int | None, length: int, num: int) -> None:
+    if not math.isfinite(temperature):
+        raise CharlabError(f"temperature must be a finite number, got {temperature}")
     if temperature < 0:
         raise CharlabError(f"temperature must be >= 0 (0 means argmax), got {temperature}")
+    if 0 < temperature < MIN_TEMPERATURE:
+        raise CharlabError(f"temperature {temperature:g} is too close to 0 to compute; use 0, which means argmax, "
+                           f"or at least {MIN_TEMPERATURE:g}")
     if top_k is not None and top_k < 1:
         raise CharlabError(f"top_k must be a positive integer, got {top_k}")
     if length < 0 or num < 1:
         raise CharlabError(f"length must be >= 0 and num >= 1 (got {length}, {num})")
+    if length * num > MAX_CHARACTERS:
+        raise CharlabError(f"{num:,} samples of {length:,} characters is more than {MAX_CHARACTERS:,} characters at "
+                           "once; ask for fewer or shorter samples")
 
 
 @contextlib.contextmanager
