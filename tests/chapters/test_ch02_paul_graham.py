@@ -160,3 +160,9 @@ def test_parameter_batch_time_and_loop_verdicts():
     assert loop_verdict([NearZero("argmax (T=0)", 0.0, "x", loop)])[0] == "holds"
     assert loop_verdict([NearZero("argmax (T=0)", 0.0, "x", other)])[0] == "holds partly"
     assert loop_verdict([NearZero("argmax (T=0)", 0.0, "x", None)])[0] == "contradicted"
+
+
+def test_steps_up_counts_rising_steps():
+    from charlab.chapters.ch02_paul_graham import steps_up
+
+    assert steps_up([1.0, 2.0, 1.5, 3.0]) == (2, 3) and steps_up([1.0]) == (0, 0)

@@ -16,18 +16,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 
-def _norm(name: str) -> str:
+def normalize_name(name: str) -> str:
+    """How names are compared everywhere: trailing spaces dropped, case ignored."""
     return name.strip().lower()
 
 
 def name_set(training_names: Iterable[str]) -> set[str]:
     """Training names normalised for exact matching: trimmed and lower-cased; empty lines dropped."""
-    return {n for n in map(_norm, training_names) if n}
+    return {n for n in map(normalize_name, training_names) if n}
 
 
 def is_novel(name: str, known: set[str]) -> bool:
     """True when `name` (trimmed, case-insensitive) is not in `known`, a `name_set` of the training names."""
-    return _norm(name) not in known
+    return normalize_name(name) not in known
 
 
 def novelty_rate(samples: Iterable[str], training_names: Iterable[str]) -> float:
@@ -41,7 +42,7 @@ def novelty_rate(samples: Iterable[str], training_names: Iterable[str]) -> float
     names = [s for s in samples if s.strip()]
     if not names:
         return math.nan
-    return sum(_norm(s) not in known for s in names) / len(names)
+    return sum(normalize_name(s) not in known for s in names) / len(names)
 
 
 @dataclass(frozen=True)

@@ -304,9 +304,15 @@ def batch_time_verdict(seconds: float, device: str) -> tuple[str, str, str]:
     return ("holds" if seconds <= POST_SECONDS_PER_BATCH else "contradicted"), f"{seconds:.3f} s", measured
 
 
-def _rises(values: Sequence[float]) -> float:
+def steps_up(values: Sequence[float]) -> tuple[int, int]:
+    """(how many consecutive steps go up, how many steps there are) along a measure's values."""
     steps = list(zip(values, values[1:], strict=False))
-    return sum(b > a for a, b in steps) / len(steps) if steps else math.nan
+    return sum(b > a for a, b in steps), len(steps)
+
+
+def _rises(values: Sequence[float]) -> float:
+    ups, steps = steps_up(values)
+    return ups / steps if steps else math.nan
 
 
 def conservative_verdict(sw: Sweep) -> tuple[str, str, str]:

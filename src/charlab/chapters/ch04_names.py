@@ -28,7 +28,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from charlab.analysis.names import name_alphabet, name_set, novelty_rate, split_names, well_formed_rate
+from charlab.analysis.names import (
+    name_alphabet,
+    name_set,
+    normalize_name,
+    novelty_rate,
+    split_names,
+    well_formed_rate,
+)
 from charlab.analysis.ngram import NGramModel
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
@@ -301,7 +308,7 @@ def distinct_names_note(lines: Sequence[str]) -> str:
     exact = set(lines)
     groups: dict[str, set[str]] = {}
     for line in lines:
-        groups.setdefault(line.strip().lower(), set()).add(line)
+        groups.setdefault(normalize_name(line), set()).add(line)
     merged = sorted(" / ".join(repr(v) for v in sorted(g)) for g in groups.values() if len(g) > 1)
     return (f"{len(exact):,} distinct lines, {len(groups):,} distinct names when trailing spaces and case are "
             f"ignored, as every measure here does" + (f" ({'; '.join(merged)})" if merged else ""))
