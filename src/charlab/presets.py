@@ -17,7 +17,7 @@ T = TypeVar("T")
 
 SCALES = ("smoke", "cpu", "blog")
 SCALE_ALIASES = {"gpu": "blog"}
-SCALE_NAMES = ("smoke", "cpu", "gpu", "blog")  # what a user may type
+SCALE_NAMES = (*SCALES, *SCALE_ALIASES)  # what a user may type
 
 _GENERIC: dict[str, dict[str, Any]] = {
     "smoke": dict(

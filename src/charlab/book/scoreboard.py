@@ -20,6 +20,7 @@ from charlab.errors import CharlabError
 PAGE = Path("book") / "scoreboard.md"
 INTRO = Path("book") / "intro.md"
 MARK = "<!-- scoreboard-counts -->"
+Chapters = list[tuple[Path, str, list[Claim]]]  # (notebook, title, claims in page order), one per chapter
 
 
 def chapter_claims(path: Path) -> tuple[str, list[Claim]]:
@@ -48,9 +49,6 @@ def collect(notebooks: list[Path]) -> Chapters:
             seen[c.id] = path.name
         out.append((path, title, claims))
     return out
-
-
-Chapters = list[tuple[Path, str, list[Claim]]]
 
 
 def counts_markdown(chapters: Chapters) -> str:
