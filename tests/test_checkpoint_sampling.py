@@ -59,6 +59,15 @@ def test_seeded_sampling_is_deterministic(model_and_vocab):
     assert sample(model, vocab, 50, num=3, seed=43) != a
 
 
+def test_burn_in_drops_the_first_characters_of_the_same_stream(model_and_vocab):
+    model, vocab = model_and_vocab
+    whole = sample(model, vocab, 60, num=2, seed=7)
+    windows = sample(model, vocab, 45, num=2, seed=7, burn_in=15)
+    assert windows == [w[15:] for w in whole]
+    with pytest.raises(CharlabError, match="burn_in"):
+        sample(model, vocab, 10, burn_in=-1)
+
+
 def test_temperature_zero_is_argmax_and_matches_beam_of_one(model_and_vocab):
     model, vocab = model_and_vocab
     greedy = sample(model, vocab, 30, temperature=0, prime="abc", num=2)

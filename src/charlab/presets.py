@@ -109,7 +109,8 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
     "wikipedia": {  # held out: the last 4%, the post's (and Graves's) 96/4 split of enwik8
         "smoke": dict(val_frac=0.04),
         "cpu": dict(max_iters=1400, eval_interval=200, eval_max_chunks=24, val_frac=0.04),
-        "blog": dict(num_layers=3, val_frac=0.04),  # the post does not give its Wikipedia model; its Linux models were 3-layer
+        # The post does not give its Wikipedia model; its Linux models had 3 layers.
+        "blog": dict(num_layers=3, val_frac=0.04),
     },
     "latex": {
         "cpu": dict(max_iters=1400, eval_interval=200, eval_max_chunks=24),

@@ -92,9 +92,16 @@ def sample(
     num: int = 1,
     top_k: int | None = None,
     seed: int | None = None,
+    burn_in: int = 0,
 ) -> list[str]:
-    """`num` independent continuations of `prime`, each `length` new characters (the prime is not repeated)."""
-    _check(temperature, top_k, length, num)
+    """`num` independent continuations of `prime`, each `length` new characters (the prime is not repeated).
+
+    `burn_in` characters are generated first and dropped: the sample then starts mid-stream, the way a window
+    cut at a random place of real text does (brackets and tags may be open where it starts), so the two can be
+    measured alike. Without it a sample starts from the neutral state after the prime."""
+    _check(temperature, top_k, length + burn_in, num)
+    if burn_in < 0:
+        raise CharlabError(f"burn_in must be >= 0, got {burn_in}")
     was_training = model.training
     model.eval()
     device = model.head.weight.device
@@ -103,9 +110,10 @@ def sample(
     out = torch.empty(num, length, dtype=torch.long, device=device)
     with one_thread():
         logits, state = warm_up(model, start_ids(vocab, prime), num, device)
-        for t in range(length):
+        for t in range(-burn_in, length):
             ids = pick_next(logits, temperature, top_k, generator)
-            out[:, t] = ids
+            if t >= 0:
+                out[:, t] = ids
             logits, state = model.step(ids, state)
     model.train(was_training)
     return [vocab.render(vocab.decode(row)) for row in out.cpu().tolist()]

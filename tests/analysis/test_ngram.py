@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from charlab.analysis.ngram import NGramModel
+from charlab.analysis.ngram import NGramModel, tuned_losses
 from charlab.errors import CharlabError
 
 
@@ -47,6 +47,27 @@ def test_temperature_and_seed():
     assert m.sample(50, seed=1) == m.sample(50, seed=1)
     assert m.sample(50, seed=1) != m.sample(50, seed=2)
     assert len(m.sample(50, seed=3, temperature=1.3)) == 50
+
+
+def test_burn_in_drops_the_start_of_the_same_stream():
+    m = NGramModel(3, alpha=0).fit("the cat sat on the mat and the rat ate the hat " * 5)
+    assert m.sample(30, seed=4, burn_in=20) == m.sample(50, seed=4)[20:]
+
+
+def test_tuned_losses_pick_the_best_alpha_per_order():
+    train, val = "abcabcabcabd" * 30, "abcabcabd" * 5
+    rows = tuned_losses(train, val, set(train), orders=(1, 3), alphas=(1.0, 0.01))
+    assert [r.order for r in rows] == [1, 3]
+    for r in rows:
+        m = NGramModel(r.order, vocab=set(train)).fit(train)
+        others = []
+        for a in (1.0, 0.01):
+            m.alpha = a
+            others.append(m.loss(val, context=train))
+        assert r.val_loss == pytest.approx(min(others)) and r.alpha == (1.0, 0.01)[int(np.argmin(others))]
+    assert rows[1].val_loss < rows[0].val_loss  # the trigram knows the pattern
+    with pytest.raises(CharlabError, match="alpha"):
+        tuned_losses(train, val, set(train), orders=(2,), alphas=())
 
 
 def test_long_orders_use_hashed_keys_consistently():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -184,8 +185,11 @@ class NGramModel:
         q = np.exp(logp - logp.max())
         return q / q.sum()
 
-    def sample(self, length: int, seed: int = 0, temperature: float = 1.0, prime: str = "") -> str:
+    def sample(self, length: int, seed: int = 0, temperature: float = 1.0, prime: str = "", burn_in: int = 0) -> str:
         """Generate `length` characters (returned without the prime), reproducibly for a given seed.
+
+        `burn_in` characters are generated first and dropped, so the sample starts mid-stream, as a window cut
+        from real text does (see `charlab.sampling.sample`).
 
         Without a prime, the first context is the order-1 characters at a seeded random position of the
         training text (not included in the output). Temperature as in `next_char_probs` (0 = always the
@@ -202,9 +206,40 @@ class NGramModel:
             start = int(rng.integers(0, len(self._train_ids) - (self.order - 1) + 1))
             text = "".join(vocab[i] for i in self._train_ids[start : start + self.order - 1])
         out = []
-        for _ in range(length):
+        for _ in range(burn_in + length):
             p = self.next_char_probs(text[-(self.order - 1):] if self.order > 1 else "", temperature)
             c = vocab[int(rng.choice(len(p), p=p))]
             out.append(c)
             text = (text + c)[-max(self.order - 1, 1):]
-        return "".join(out)
+        return "".join(out[burn_in:])
+
+
+@dataclass(frozen=True)
+class NGramResult:
+    order: int
+    alpha: float
+    val_loss: float  # nats/char
+
+
+ALPHAS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
+def tuned_losses(train: str, val: str, vocab: Iterable[str], orders: Iterable[int],
+                 alphas: Iterable[float] = ALPHAS) -> list[NGramResult]:
+    """For each order, an add-alpha n-gram model counted on `train` and scored on `val` (nats/char, the context of
+    the first characters being the end of `train`); the smoothing alpha is the one of `alphas` with the lowest
+    validation loss, the way a trained RNN's best checkpoint is chosen. Pass the RNN's vocabulary (every
+    character of the corpus) so both models predict the same symbols."""
+    vocab, alphas = sorted(set(getattr(vocab, "chars", vocab))), list(alphas)
+    if not alphas:
+        raise CharlabError("tuned_losses needs at least one smoothing alpha")
+    results = []
+    for order in orders:
+        model = NGramModel(order, vocab=vocab).fit(train)
+        losses = []
+        for alpha in alphas:
+            model.alpha = float(alpha)  # the counts do not depend on alpha: refit-free scoring
+            losses.append(model.loss(val, context=train))
+        best = int(np.argmin(losses))
+        results.append(NGramResult(order, float(alphas[best]), losses[best]))
+    return results

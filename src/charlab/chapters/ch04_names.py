@@ -36,7 +36,7 @@ from charlab.analysis.names import (
     split_names,
     well_formed_rate,
 )
-from charlab.analysis.ngram import NGramModel
+from charlab.analysis.ngram import ALPHAS, NGramModel, NGramResult, tuned_losses
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
 from charlab.presets import for_scale
@@ -151,36 +151,11 @@ def generate_names(model: CharRNN, vocab: Vocab, n: int, temperature: float = 1.
     return names[:n]
 
 
-@dataclass(frozen=True)
-class NGramResult:
-    order: int
-    alpha: float
-    val_loss: float  # nats/char
-
-
 def ngram_losses(split: NamesSplit, orders: Iterable[int] = (1, 2, 3, 4, 5),
-                 alphas: Iterable[float] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)) -> list[NGramResult]:
-    """For each order, an add-alpha n-gram model counted on the training names and scored on the validation
-    names (nats/char, the context of the first name being the end of the training text); the smoothing alpha is
-    the one of `alphas` with the lowest validation loss, the way a trained RNN's best checkpoint is chosen.
-
-    The vocabulary is every character of the corpus, as the RNN's, so both predict the same symbols.
-    """
-    vocab = sorted(set(split.text))
-    train, val = split.train_text, split.val_text
-    results = []
-    for order in orders:
-        model = NGramModel(order, vocab=vocab).fit(train)
-        best = None
-        for alpha in alphas:
-            model.alpha = float(alpha)  # the counts do not depend on alpha: refit-free scoring
-            loss = model.loss(val, context=train)
-            if best is None or loss < best.val_loss:
-                best = NGramResult(order, float(alpha), loss)
-        if best is None:
-            raise CharlabError("ngram_losses needs at least one smoothing alpha")
-        results.append(best)
-    return results
+                 alphas: Iterable[float] = ALPHAS) -> list[NGramResult]:
+    """Each order's add-alpha n-gram model counted on the training names and scored on the validation names, its
+    alpha tuned on them (`charlab.analysis.ngram.tuned_losses`); the vocabulary is every character of the corpus."""
+    return tuned_losses(split.train_text, split.val_text, set(split.text), orders, alphas)
 
 
 def loss_table(ngrams: Sequence[NGramResult], rnn_label: str, rnn_loss: float) -> pd.DataFrame:
