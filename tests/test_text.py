@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,6 +41,22 @@ def test_read_text_errors(tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(CharlabError, match="empty"):
         read_text(empty)
+
+
+def test_devices_and_pipes_are_refused_before_they_are_opened(tmp_path):
+    with pytest.raises(CharlabError, match="not a regular file"):
+        read_text("/dev/zero")  # would never end
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(CharlabError, match="not a regular file"):
+        read_text(fifo)  # opening a FIFO with no writer would block forever
+
+
+def test_utf16_gets_its_own_hint(tmp_path):
+    path = tmp_path / "utf16.txt"
+    path.write_bytes("hello, world\n".encode("utf-16"))
+    with pytest.raises(CharlabError, match="UTF-16.*iconv"):
+        read_text(path)
 
 
 def test_invalid_utf8_names_offset_and_ways_out(tmp_path):

@@ -27,6 +27,8 @@ def read_bytes(path: str | os.PathLike) -> bytes:
     if p.is_dir():
         hint = " (did you mean " + str(p / "input.txt") + "?)" if (p / "input.txt").is_file() else ""
         raise CharlabError(f"{p}: is a directory, but a text file is expected{hint}")
+    if not p.is_file():  # checked before opening: a FIFO with no writer would block, /dev/zero never ends
+        raise CharlabError(f"{p}: not a regular file (a device, pipe or socket); save the text to a file first")
     try:
         data = p.read_bytes()
     except OSError as e:
@@ -52,9 +54,13 @@ def read_text(path: str | os.PathLike, *, encoding_errors: str = "strict", byte_
     try:
         return data.decode("utf-8", errors=encoding_errors)
     except UnicodeDecodeError as e:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            raise CharlabError(f"{path}: UTF-16 text (it starts with a UTF-16 byte-order mark); charlab reads UTF-8: "
+                               f"convert it first, e.g. iconv -f UTF-16 -t UTF-8 {path} > text.txt") from None
         raise CharlabError(
             f"{path}: not valid UTF-8 at byte offset {e.start} (byte 0x{data[e.start]:02X}); "
-            "use --encoding-errors replace to replace invalid bytes with U+FFFD, or --byte-level to model raw bytes"
+            "use --encoding-errors replace to replace invalid bytes with U+FFFD (or train with --byte-level to model "
+            "raw bytes)"
         ) from None
 
 
