@@ -115,3 +115,54 @@ def test_sampling_options_are_checked_and_gpu_is_a_preset(capsys, text_file, tmp
                        "--max-iters", "1", "--hidden-size", "8", "--num-layers", "1", "--batch-size", "2",
                        "--seq-len", "8", "--device", "cpu")
     assert code == 0 and "done: 1 iterations" in out
+
+
+@pytest.fixture
+def tiny_run(tmp_path, text_file):
+    run_dir = tmp_path / "run"
+    assert main(["train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet", "--max-iters", "2",
+                 "--hidden-size", "8", "--num-layers", "1"]) == 0
+    return run_dir
+
+
+def _sample_process(run_dir, *extra, stdout=subprocess.PIPE):
+    return subprocess.Popen([sys.executable, "-m", "charlab", "sample", str(run_dir), *extra], stdout=stdout,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_a_long_sample_streams_and_a_closed_pipe_ends_quietly(tiny_run):
+    # 10^9 characters would take hours: the first ones must arrive at once, and `| head` must end it cleanly
+    proc = _sample_process(tiny_run, "--length", str(10**9), "--seed", "1")
+    first = proc.stdout.read(2000)
+    proc.stdout.close()  # what `head -c 2000` does when it has enough
+    assert len(first) == 2000
+    assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in proc.stderr.read()
+
+
+def test_ctrl_c_keeps_what_was_generated(tiny_run):
+    import signal
+
+    proc = _sample_process(tiny_run, "--length", str(10**9), "--seed", "1")
+    head = proc.stdout.read(3000)
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and len(head) == 3000
+    assert "Traceback" not in err and "interrupted" in err and err.strip().count("\n") == 0
+
+
+def test_a_full_disk_is_one_line(tiny_run):
+    with open("/dev/full", "w") as full:
+        proc = _sample_process(tiny_run, "--length", "5000", stdout=full)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert err.strip().startswith("charlab: error: cannot write the samples") and err.strip().count("\n") == 0
+
+
+def test_beam_refuses_sampling_options_it_cannot_apply(capsys, tiny_run):
+    code, _, err = run(capsys, "sample", str(tiny_run), "--beam", "3", "--temperature", "0.5", "--num", "2")
+    assert_one_line_error(code, err, "--temperature, --num cannot apply")
+    code, _, err = run(capsys, "sample", str(tiny_run), "--beam", "3", "--length", "-5")
+    assert_one_line_error(code, err, "--length must be >= 0")
+    code, out, _ = run(capsys, "sample", str(tiny_run), "--beam", "2", "--length", "12", "--prime", "a")
+    assert code == 0 and len(out.rstrip("\n")) == 13

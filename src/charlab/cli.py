@@ -7,8 +7,11 @@ training has saved its checkpoint.
 from __future__ import annotations
 
 import argparse
+import codecs
 import math
+import os
 import sys
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -70,20 +73,65 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
-    from .sampling import beam_search, sample
+    from .sampling import beam_search, check_options, generate
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    vocab = ckpt.vocab
     if args.beam:
-        texts = [beam_search(ckpt.model, ckpt.vocab, args.length, args.beam, args.prime)]
+        ignored = [f for f, given in (("--temperature", args.temperature != 1.0), ("--top-k", args.top_k is not None),
+                                      ("--num", args.num != 1), ("--seed", args.seed is not None)) if given]
+        if ignored:
+            raise CharlabError(f"--beam finds the single most likely text: {', '.join(ignored)} cannot apply to it")
+        if args.length < 0:
+            raise CharlabError(f"--length must be >= 0, got {args.length}")
+        text = beam_search(ckpt.model, vocab, args.length, args.beam, args.prime)
+        return _write([[text]], args.prime, lambda s, final=False: s, num=1)
+    check_options(args.temperature, args.top_k, args.length, args.num, held=args.num > 1)  # one sample streams
+    pieces = generate(ckpt.model, vocab, args.length, args.temperature, args.prime, args.num, args.top_k, args.seed)
+    if vocab.byte_level:  # pieces are bytes as latin-1 characters; a UTF-8 character may straddle two pieces
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        render = lambda s, final=False: decoder.decode(s.encode("latin-1"), final)  # noqa: E731
     else:
-        texts = sample(
-            ckpt.model, ckpt.vocab, args.length, args.temperature, args.prime, args.num, args.top_k, args.seed
-        )
-    for i, text in enumerate(texts):
-        if len(texts) > 1:
-            print(f"--- sample {i + 1} ---")
-        print(args.prime + text)
+        render = lambda s, final=False: s  # noqa: E731
+    return _write(pieces, args.prime, render, num=args.num)
+
+
+def _write(pieces: Iterable[list[str]], prime: str, render: Callable[..., str], num: int) -> int:
+    """Print samples as they are generated: one sample streams to stdout; several are printed one after another
+    once complete. Ctrl-C prints what exists so far; a closed pipe (`| head`) ends quietly; a failed write
+    (a full disk) is one line."""
+    done: list[list[str]] = [[] for _ in range(num)]
+
+    def print_all() -> None:
+        for i, parts in enumerate(done):
+            print(f"--- sample {i + 1} ---\n{prime}{render(''.join(parts), final=True)}")
+
+    try:
+        if num == 1:
+            sys.stdout.write(prime)
+        for piece in pieces:
+            if num == 1:
+                sys.stdout.write(render(piece[0]))
+                sys.stdout.flush()
+            else:
+                for i, p in enumerate(piece):
+                    done[i].append(p)
+        if num == 1:
+            print(render("", final=True))
+        else:
+            print_all()
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        if num > 1:
+            print_all()
+        print("\ncharlab: interrupted; the text above is what was generated so far", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as e:
+        raise CharlabError(f"cannot write the samples to standard output ({e.strerror})") from None
     return 0
 
 

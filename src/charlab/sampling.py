@@ -17,10 +17,11 @@ from .model import CharRNN, State
 from .text import Vocab
 
 MIN_TEMPERATURE = 1e-3  # below this sampling is argmax in all but name, and logits / T overflow float32 near 1e-38
-MAX_CHARACTERS = 50_000_000  # num x length held in memory at once (8 bytes each)
+MAX_CHARACTERS = 50_000_000  # num x length held in memory at once by `sample` (`generate` streams)
 
 
-def _check(temperature: float, top_k: int | None, length: int, num: int) -> None:
+def check_options(temperature: float, top_k: int | None, length: int, num: int, held: bool = True) -> None:
+    """Refuse impossible options; `held`: the whole output is kept in memory (else it streams, see `generate`)."""
     if not math.isfinite(temperature):
         raise CharlabError(f"temperature must be a finite number, got {temperature}")
     if temperature < 0:
@@ -32,7 +33,7 @@ def _check(temperature: float, top_k: int | None, length: int, num: int) -> None
         raise CharlabError(f"top_k must be a positive integer, got {top_k}")
     if length < 0 or num < 1:
         raise CharlabError(f"length must be >= 0 and num >= 1 (got {length}, {num})")
-    if length * num > MAX_CHARACTERS:
+    if held and length * num > MAX_CHARACTERS:
         raise CharlabError(f"{num:,} samples of {length:,} characters is more than {MAX_CHARACTERS:,} characters at "
                            "once; ask for fewer or shorter samples")
 
@@ -82,7 +83,45 @@ def pick_next(
     return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
 
 
-@torch.no_grad()
+def generate(
+    model: CharRNN,
+    vocab: Vocab,
+    length: int,
+    temperature: float = 1.0,
+    prime: str = "",
+    num: int = 1,
+    top_k: int | None = None,
+    seed: int | None = None,
+    burn_in: int = 0,
+    chunk: int = 1024,
+) -> Iterator[list[str]]:
+    """Generate as `sample` does, yielding the next piece (up to `chunk` characters) of each of the `num` samples
+    as it is made: memory stays bounded and a caller can print, or stop, at any point. The pieces are in the
+    model's alphabet: for a byte-level model, `vocab.render` the joined text (a piece may end mid-character)."""
+    check_options(temperature, top_k, length + burn_in, num, held=False)
+    if burn_in < 0:
+        raise CharlabError(f"burn_in must be >= 0, got {burn_in}")
+    was_training = model.training
+    model.eval()
+    device = model.head.weight.device
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed if seed is not None else torch.seed() % 2**63)
+    try:
+        with torch.no_grad(), one_thread():
+            logits, state = warm_up(model, start_ids(vocab, prime), num, device)
+            for t in range(-burn_in, length):
+                if t >= 0 and t % chunk == 0:
+                    out = torch.empty(num, min(chunk, length - t), dtype=torch.long, device=device)
+                ids = pick_next(logits, temperature, top_k, generator)
+                if t >= 0:
+                    out[:, t % chunk] = ids
+                    if t % chunk == out.shape[1] - 1:
+                        yield [vocab.decode(row) for row in out.cpu().tolist()]
+                logits, state = model.step(ids, state)
+    finally:
+        model.train(was_training)
+
+
 def sample(
     model: CharRNN,
     vocab: Vocab,
@@ -99,24 +138,9 @@ def sample(
     `burn_in` characters are generated first and dropped: the sample then starts mid-stream, the way a window
     cut at a random place of real text does (brackets and tags may be open where it starts), so the two can be
     measured alike. Without it a sample starts from the neutral state after the prime."""
-    _check(temperature, top_k, length + burn_in, num)
-    if burn_in < 0:
-        raise CharlabError(f"burn_in must be >= 0, got {burn_in}")
-    was_training = model.training
-    model.eval()
-    device = model.head.weight.device
-    generator = torch.Generator(device=device)
-    generator.manual_seed(seed if seed is not None else torch.seed() % 2**63)
-    out = torch.empty(num, length, dtype=torch.long, device=device)
-    with one_thread():
-        logits, state = warm_up(model, start_ids(vocab, prime), num, device)
-        for t in range(-burn_in, length):
-            ids = pick_next(logits, temperature, top_k, generator)
-            if t >= 0:
-                out[:, t] = ids
-            logits, state = model.step(ids, state)
-    model.train(was_training)
-    return [vocab.render(vocab.decode(row)) for row in out.cpu().tolist()]
+    check_options(temperature, top_k, length, num)
+    pieces = list(generate(model, vocab, length, temperature, prime, num, top_k, seed, burn_in))
+    return [vocab.render("".join(p[i] for p in pieces)) for i in range(num)]
 
 
 @torch.no_grad()
