@@ -201,3 +201,19 @@ def test_garbage_brackets_have_known_counts():
     assert counts(s["'''"]) == (1, 0, 0, 0, 1)
     assert all(counts(v) == (0, 0, 0, 0, 0) for v in bracket_stats("").values())
     assert xml_blocks("<page>") == [] and xml_blocks("") == []
+
+
+def test_tag_closes_counts_in_order_wrong_and_unmatched_closers():
+    from charlab.analysis.wikitext import tag_closes
+
+    good = "<page><title>A</title><revision><minor /><id>1</id></revision></page>"
+    r = tag_closes(good)
+    assert (r.closes, r.in_order, r.unmatched, r.in_order_share) == (4, 4, 0, 1.0)
+    r = tag_closes("</text></revision><page><revision><contributor></revision></contributor>")
+    # </text> and </revision> close nothing open (the window's start); </revision> pops through <contributor>,
+    # which then has nothing left to close
+    assert (r.closes, r.in_order, r.unmatched) == (1, 0, 3)
+    assert r.wrong == {("contributor", "revision"): 1}
+    assert tag_closes("no tags &lt;ref&gt; here").closes == 0 and math.isnan(tag_closes("").in_order_share)
+    total = tag_closes(good) + r
+    assert (total.closes, total.in_order, total.unmatched) == (5, 4, 3)
