@@ -35,6 +35,7 @@ class Checkpoint:
     vocab: Vocab
     meta: dict[str, Any]
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
+    note: str = ""  # set when a run directory's preferred checkpoint was unusable and the other one was loaded
 
     def group(self, prefix: str) -> dict[str, torch.Tensor]:
         """The tensors saved under `prefix.`, with the prefix removed."""
@@ -114,30 +115,111 @@ def resolve_checkpoint(path: str | os.PathLike, prefer: str = BEST) -> Path:
     return p
 
 
+_MODEL_KEYS = {"vocab_size": int, "cell": str, "hidden_size": int, "num_layers": int, "dropout": float,
+               "embedding_dim": int, "init_range": float}
+_LIMITS = {"vocab_size": 1 << 20, "hidden_size": 1 << 16, "num_layers": 64, "embedding_dim": 1 << 16}
+_FLOAT_DTYPES = {"F32": torch.float32, "BF16": torch.bfloat16, "F16": torch.float16, "F64": torch.float64}
+
+
+def _check_header(meta: Any) -> tuple[ModelConfig, Vocab]:
+    """The model config and vocabulary of a checkpoint header, every field checked before anything is built: the
+    exact keys and types of the config, sizes within limits, a vocabulary of unique sorted characters whose length
+    is the config's vocab_size. Raises CharlabError naming the first problem."""
+    if not isinstance(meta, dict):
+        raise CharlabError("its header is not a JSON object")
+    if meta.get("format") != FORMAT:
+        raise CharlabError(f"unsupported checkpoint format {meta.get('format')!r} (expected {FORMAT})")
+    cfg = meta.get("model_config")
+    if not isinstance(cfg, dict) or set(cfg) != set(_MODEL_KEYS):
+        found = sorted(cfg) if isinstance(cfg, dict) else type(cfg).__name__
+        raise CharlabError(f"its model_config must have exactly the keys {sorted(_MODEL_KEYS)}, found {found}")
+    for key, kind in _MODEL_KEYS.items():
+        value = cfg[key]
+        ok = isinstance(value, kind) and not isinstance(value, bool) or (kind is float and type(value) is int)
+        if not ok:
+            raise CharlabError(f"its model_config.{key} must be {kind.__name__}, got {value!r}")
+        if key in _LIMITS and not (0 if key == "embedding_dim" else 1) <= value <= _LIMITS[key]:
+            raise CharlabError(f"its model_config.{key} = {value} is out of range")
+    vocab = meta.get("vocab")
+    if not isinstance(vocab, dict) or not isinstance(vocab.get("chars"), str) \
+            or not isinstance(vocab.get("byte_level", False), bool):
+        raise CharlabError("its vocab must be an object with a string 'chars' and a boolean 'byte_level'")
+    chars = vocab["chars"]
+    if list(chars) != sorted(set(chars)):
+        raise CharlabError("its vocabulary is not a sorted list of distinct characters")
+    if len(chars) != cfg["vocab_size"]:
+        raise CharlabError(f"its vocabulary has {len(chars)} characters but the model predicts {cfg['vocab_size']}")
+    try:
+        config = ModelConfig(**cfg)
+    except (CharlabError, TypeError, ValueError) as e:
+        raise CharlabError(f"its model_config is invalid: {e}") from None
+    if not 0 < config.init_range < 10:
+        raise CharlabError(f"its model_config.init_range = {config.init_range} is out of range")
+    return config, Vocab(tuple(chars), vocab.get("byte_level", False))
+
+
+def _read(p: Path) -> Checkpoint:
+    """Load one file, validating the header and every model tensor's shape and dtype against the config before
+    the model is built or a weight is read (a crafted header cannot make charlab allocate what the file lacks)."""
+    try:
+        f = safe_open(str(p), framework="pt", device="cpu")
+    except Exception:
+        raise CharlabError("not a safetensors file (charlab only loads .safetensors checkpoints it wrote and never "
+                           "unpickles files: a pickle can run arbitrary code)") from None
+    with f:
+        try:
+            meta = json.loads((f.metadata() or {})["charlab"])
+        except (KeyError, ValueError):
+            raise CharlabError("a safetensors file without a charlab header (not a charlab checkpoint)") from None
+        config, vocab = _check_header(meta)
+        with torch.device("meta"):  # shapes only: nothing is allocated
+            expected = {f"model.{k}": v for k, v in CharRNN(config).state_dict().items()}
+        keys = set(f.keys())
+        missing = sorted(set(expected) - keys)
+        extra = sorted(k for k in keys - set(expected) if k.startswith("model."))
+        if missing or extra:
+            raise CharlabError(f"its weights do not match its model_config ({config.cell} {config.num_layers}x"
+                               f"{config.hidden_size}): " + (f"missing {missing[:3]}" if missing else
+                                                             f"unexpected {extra[:3]}"))
+        for k, t in expected.items():
+            piece = f.get_slice(k)
+            if tuple(piece.get_shape()) != tuple(t.shape):
+                raise CharlabError(f"tensor {k} has shape {tuple(piece.get_shape())}, the config needs "
+                                   f"{tuple(t.shape)}")
+            if piece.get_dtype() not in _FLOAT_DTYPES:
+                raise CharlabError(f"tensor {k} has dtype {piece.get_dtype()}, expected a floating-point type")
+        tensors = {k: f.get_tensor(k) for k in keys}
+    weights = {k[6:]: tensors[k].float() for k in expected}
+    bad = next((k for k, v in weights.items() if not torch.isfinite(v).all()), None)
+    if bad:
+        raise CharlabError(f"tensor model.{bad} holds NaN or infinite values")
+    model = CharRNN(config)
+    model.load_state_dict(weights)
+    return Checkpoint(model=model, vocab=vocab, meta=meta, tensors=tensors)
+
+
 def load_checkpoint(
     path: str | os.PathLike, device: str | torch.device = "cpu", prefer: str = BEST
 ) -> Checkpoint:
+    """Load and validate a checkpoint file, or a run directory's `prefer` checkpoint. In a run directory a corrupt
+    or invalid checkpoint falls back to the other one (best <-> last) and says so in `Checkpoint.note`."""
     p = resolve_checkpoint(path, prefer)
-    refusal = (
-        f"{p}: not a charlab checkpoint; charlab only loads .safetensors checkpoints it wrote and never "
-        "unpickles files (a pickle can run arbitrary code)"
-    )
     if p.suffix.lower() in PICKLE_SUFFIXES:
-        raise CharlabError(refusal)
+        raise CharlabError(f"{p}: not a charlab checkpoint; charlab only loads .safetensors checkpoints it wrote "
+                           "and never unpickles files (a pickle can run arbitrary code)")
     try:
-        with safe_open(str(p), framework="pt", device="cpu") as f:
-            header = f.metadata() or {}
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
-        meta = json.loads(header["charlab"])
-    except Exception:
-        raise CharlabError(refusal) from None
-    if meta.get("format") != FORMAT:
-        raise CharlabError(f"{p}: unsupported checkpoint format {meta.get('format')!r} (expected {FORMAT})")
-    model = CharRNN(ModelConfig(**meta["model_config"]))
-    weights = {k[6:]: v for k, v in tensors.items() if k.startswith("model.")}
-    model.load_state_dict(weights)
-    model.to(device)
-    return Checkpoint(model=model, vocab=Vocab.from_dict(meta["vocab"]), meta=meta, tensors=tensors)
+        ckpt = _read(p)
+    except CharlabError as e:
+        other = p.with_name(LAST if p.name == BEST else BEST)
+        if not Path(path).is_dir() or not other.is_file():
+            raise CharlabError(f"{p}: {e}") from None
+        try:
+            ckpt = _read(other)
+        except CharlabError:
+            raise CharlabError(f"{p}: {e} (and {other.name} cannot be loaded either)") from None
+        ckpt.note = f"{p.name} cannot be loaded ({e}); using {other.name} instead"
+    ckpt.model.to(device)
+    return ckpt
 
 
 def restore_optimizer(ckpt: Checkpoint, optimizer: torch.optim.Optimizer) -> None:

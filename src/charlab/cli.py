@@ -71,12 +71,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _note(note: str) -> None:
+    if note:
+        print(f"charlab: note: {note}", file=sys.stderr)
+
+
 def cmd_sample(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
     from .sampling import beam_search, check_options, generate
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    _note(ckpt.note)
     vocab = ckpt.vocab
     if args.beam:
         ignored = [f for f, given in (("--temperature", args.temperature != 1.0), ("--top-k", args.top_k is not None),
@@ -142,6 +148,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
+    _note(ckpt.note)
     text = read_text(args.file, encoding_errors=args.encoding_errors, byte_level=ckpt.vocab.byte_level)
     if len(text) < 2:
         raise CharlabError(f"{args.file}: needs at least 2 characters to measure a loss")
