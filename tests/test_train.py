@@ -210,3 +210,13 @@ def test_cosine_schedule_anneals_over_a_time_budget(text_file, tmp_path):
     assert trainer.lr_at(10) == pytest.approx(config.lr * config.min_lr_frac)
     result = trainer.train()
     assert result.stopped_by == "max_time_s" and result.iters < 10**6
+
+
+def test_run_files_are_strict_json():
+    import json as _json
+
+    from charlab.config import to_json
+
+    text = to_json({"val_loss": float("nan"), "lr": [1.0, float("inf")], "iter": 3})
+    assert text == '{"val_loss": null, "lr": [1.0, null], "iter": 3}'
+    _json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))  # no NaN/Infinity tokens

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .config import to_json
 from .sampling import sample
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class SampleEvery(Callback):
         if path.exists():  # on resume keep what was sampled up to the checkpoint
             rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
             self.samples = [r for r in rows if r["iter"] <= trainer.iter]
-            path.write_text("".join(json.dumps(r) + "\n" for r in self.samples))
+            path.write_text("".join(to_json(r) + "\n" for r in self.samples))
 
     def on_iter_end(self, trainer: Trainer, loss: float) -> None:
         it = trainer.iter
@@ -65,7 +66,7 @@ class SampleEvery(Callback):
             row = {"iter": it, "train_loss": loss, "temperature": self.temperature, "sample": text}
             self.samples.append(row)
             with open(trainer.run_dir / "samples.jsonl", "a") as f:
-                f.write(json.dumps(row) + "\n")
+                f.write(to_json(row) + "\n")
 
 
 class LossLog(Callback):

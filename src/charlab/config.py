@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
@@ -93,3 +94,19 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         return cls().with_overrides(**d)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
+
+
+def to_json(obj: Any, **kwargs: Any) -> str:
+    """JSON text for run files (metrics.jsonl, config.json, samples.jsonl): NaN and infinities become null.
+    Python's json module would write NaN and Infinity, which most JSON parsers reject."""
+    return json.dumps(_finite(obj), allow_nan=False, **kwargs)

@@ -35,7 +35,7 @@ from .checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from .config import TrainConfig
+from .config import TrainConfig, to_json
 from .errors import CharlabError
 from .evaluate import score_ids
 from .model import CharRNN, ModelConfig, State, detach_state
@@ -305,7 +305,7 @@ class Trainer:
         }
         self.metrics.append(record)
         with open(self.run_dir / "metrics.jsonl", "a") as f:
-            f.write(json.dumps(record) + "\n")
+            f.write(to_json(record) + "\n")
         if val < self.best_val:
             self.best_val = val
             self.save(BEST)
@@ -320,7 +320,7 @@ class Trainer:
         c = self.config
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.json").write_text(
-            json.dumps(
+            to_json(
                 {
                     "train_config": c.to_dict(),
                     "data_path": str(self.data_path),
@@ -332,7 +332,7 @@ class Trainer:
             )
         )
         # metrics.jsonl always mirrors the checkpoint's metrics, so a resumed run never shows stale lines
-        (self.run_dir / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in self.metrics))
+        (self.run_dir / "metrics.jsonl").write_text("".join(to_json(r) + "\n" for r in self.metrics))
         self._t0 = time.perf_counter()
         self.model.train()
         for cb in self.callbacks:
