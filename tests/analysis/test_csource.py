@@ -256,3 +256,24 @@ def test_c_measures_trims_windows():
     assert values["kept_share"] == pytest.approx(len("static int g(void)\n{\n\treturn 1;\n}\n") / len(WINDOW))
     assert (values["parse_errors_per_kchar"], values["brackets_open_at_end"], values["indent_share"]) == (0, 0, 1)
     assert c_measures(WINDOW, set(), trim=False)["brackets_open_at_end"] == 2  # "{" of h and "(" of "if (a"
+
+
+def test_indent_steps_follow_the_braces_whatever_the_starting_depth():
+    from charlab.analysis.csource import indent_report
+
+    shifted = "int f(void)\n{\n\t\tint a = 1;\n\t\tif (a) {\n\t\t\ta = 2;\n\t\t}\n\t\treturn a;\n}\n"
+    r = indent_report(shifted, start_depth=0)  # every body line is one tab too deep
+    assert r.share < 0.5
+    # steps between counted code lines (the "{" after the signature is a continuation, not counted):
+    # signature -> int (+2 tabs for +1 depth: wrong), int->if, if->a=2, a=2->"}", "}"->return (right),
+    # return -> "}" (-2 tabs for -1 depth: wrong)
+    assert (r.steps, r.steps_matched) == (6, 4)
+
+
+def test_names_in_functions_with_parse_errors_only_when_asked():
+    from charlab.analysis.csource import name_report
+
+    code = "int f(int a)\n{\n\tint b = a + ghost;\n\treturn b ) ;\n}\n"
+    assert name_report(code).functions == 0
+    loose = name_report(code, clean_only=False)
+    assert loose.functions == 1 and "ghost" in loose.undefined_names

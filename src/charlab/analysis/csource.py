@@ -290,10 +290,18 @@ class IndentReport:
     matched: int  # ... whose indentation is right
     start_depth: int  # brace depth assumed at the start of the text
     mismatched: tuple[int, ...] = field(default=())  # 1-based line numbers of the counted lines that are wrong
+    steps: int = 0  # pairs of consecutive counted code lines (case and label lines left out)
+    steps_matched: int = 0  # ... whose change of indentation is one tab per change of brace depth
 
     @property
     def share(self) -> float:
         return self.matched / self.lines if self.lines else math.nan
+
+    @property
+    def step_share(self) -> float:
+        """steps_matched / steps: does the indentation *follow* the braces, whatever depth it started from? One
+        brace too many shifts every later line in `share` but only one step here."""
+        return self.steps_matched / self.steps if self.steps else math.nan
 
 
 def _columns(line: str) -> int:
@@ -359,8 +367,13 @@ def indent_report(code: str, start_depth: int | None = None) -> IndentReport:
     offsets = [start_depth] if start_depth is not None else range(_MAX_START_DEPTH + 1)
     best = min(offsets, key=lambda o: (len(wrong(o)), o))
     bad = wrong(best)
+    # the local version: consecutive code or "}" lines, the change of column against 8 x the change of the depth
+    # each wants ("}" wants one level less)
+    plain = [(columns[n], d - (k == "close")) for n, d, k in candidates if k in ("code", "close")]
+    steps = list(zip(plain, plain[1:], strict=False))
+    matched_steps = sum(c2 - c1 == 8 * (d2 - d1) for (c1, d1), (c2, d2) in steps)
     return IndentReport(lines=len(candidates), matched=len(candidates) - len(bad), start_depth=best,
-                        mismatched=tuple(bad))
+                        mismatched=tuple(bad), steps=len(steps), steps_matched=matched_steps)
 
 
 # -- name_report and identifiers -----------------------------------------------------------------------------------
@@ -456,8 +469,10 @@ def _is_not_use(n: Node, f: str | None, p: Node | None) -> bool:
     return n.type in _NOT_USES or (f == "condition" and p is not None and p.type in _MACRO_CONDITIONS)
 
 
-def name_report(code: str, known_identifiers: set[str] | None = None) -> NameReport:
-    """Undefined variables and unused locals in the clean top-level functions of `code`.
+def name_report(code: str, known_identifiers: set[str] | None = None, clean_only: bool = True) -> NameReport:
+    """Undefined variables and unused locals in the clean top-level functions of `code` (with `clean_only=False`
+    in every top-level function: a declaration inside a parse error may then be missed, so a text with many
+    errors gets more "undefined" uses; say so when comparing).
 
     In each top-level function without parse errors, a *use* is an identifier node (tree-sitter keeps field
     names, type names and goto labels apart) that is not a declarator, an enum constant or macro name, a name
@@ -477,7 +492,7 @@ def name_report(code: str, known_identifiers: set[str] | None = None) -> NameRep
     counts = dict.fromkeys(("uses", "local", "file", "caps", "undefined", "calls", "locals", "unused"), 0)
     undefined_names: set[str] = set()
     unused_names: set[str] = set()
-    functions = [f for f in _top_level_functions(root) if not f.has_error]
+    functions = [f for f in _top_level_functions(root) if not (clean_only and f.has_error)]
     for function in functions:
         declarator, body = _function_declarator(function), function.child_by_field_name("body")
         if body is None:

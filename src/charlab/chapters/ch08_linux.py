@@ -45,7 +45,10 @@ class CodeMeasures:
 
     Brackets are counted on the whole windows (every kind of text is cut the same way, so the cut's unmatched
     closers and brackets open at the end are alike); parse errors, indentation and names on the complete
-    top-level items of each window (`trim_to_top_level`), joined, so a cut function is never blamed."""
+    top-level items of each window (`trim_to_top_level`), joined, so a cut function is never blamed. Names are
+    read in every complete function, parse errors or not (`name_report(clean_only=False)`): at `cpu` scale hardly
+    any sampled function parses cleanly, and a declaration the parser could not read then counts as missing, so
+    a text with more parse errors gets somewhat more "undefined" uses."""
 
     label: str
     chars: int
@@ -58,6 +61,8 @@ class CodeMeasures:
     unterminated: int  # comments and string or character literals left open at a line end (comments: at the end)
     indent_lines: int
     indent_matched: int
+    indent_steps: int
+    indent_steps_matched: int
     uses: int
     undefined_uses: int
     locals: int
@@ -82,6 +87,7 @@ class CodeMeasures:
             "bracket errors / 1,000 chars": 1000 * self.bracket_errors / self.chars if self.chars else math.nan,
             "unterminated comments and literals": self.unterminated,
             "lines indented to brace depth": self.share("indent_matched", "indent_lines"),
+            "indent changes that follow the braces": self.share("indent_steps_matched", "indent_steps"),
             "variable uses undeclared in the text": self.share("undefined_uses", "uses"),
             "locals never used": self.share("unused_locals", "locals"),
             "identifiers not in training": self.share("invented", "distinct_identifiers"),
@@ -96,14 +102,16 @@ def measure_code(label: str, windows: Sequence[str], known_identifiers: set[str]
     substring index, `known_identifiers` its identifiers."""
     brackets = [bracket_report(w) for w in windows]
     kept = "\n".join(k for k in (trim_to_top_level(w) for w in windows) if k)
-    parse, indent, names = parse_report(kept), indent_report(kept, start_depth=0), name_report(kept, known_identifiers)
+    parse, indent = parse_report(kept), indent_report(kept, start_depth=0)
+    names = name_report(kept, known_identifiers, clean_only=False)  # see the class docstring
     chars = sum(map(len, windows))
     copied = [index.copied_share(w, COPY_MIN) * len(w) for w in windows if w]
     return CodeMeasures(
         label, chars, len(kept), parse.errors, parse.functions, parse.functions_clean,
         sum(sum(c.mismatched + c.unclosed for c in (b.braces, b.parens, b.brackets)) for b in brackets),
         sum(int(b.unterminated_comment) + b.unterminated_strings + b.unterminated_chars for b in brackets),
-        indent.lines, indent.matched, names.uses, names.undefined_uses, names.locals, names.unused_locals,
+        indent.lines, indent.matched, indent.steps, indent.steps_matched, names.uses, names.undefined_uses,
+        names.locals, names.unused_locals,
         names.distinct_identifiers, len(names.invented or ()), [index.longest(w) for w in windows],
         sum(copied) / chars if chars else math.nan, Counter(names.undefined_names), Counter(names.unused_names))
 
@@ -123,7 +131,7 @@ def plot_measures(rows: Sequence[CodeMeasures], real: CodeMeasures) -> plt.Figur
     kind of text, the real code's value as a dashed line: Goldberg's orders next to the LSTM."""
     panels = [("parse errors / 1,000 chars", "parse errors per 1,000 characters"),
               ("bracket errors / 1,000 chars", "bracket errors per 1,000 characters"),
-              ("lines indented to brace depth", "share of lines indented to brace depth"),
+              ("indent changes that follow the braces", "share of indent changes that follow the braces"),
               (f"copied in spans of {COPY_MIN}+", f"share copied in spans of {COPY_MIN}+ characters")]
     fig, axes = plt.subplots(1, len(panels), figsize=(4 * len(panels), 3.6))
     labels = [r.label for r in rows]
@@ -168,14 +176,18 @@ def syntax_verdict(lstm: CodeMeasures, real: CodeMeasures) -> tuple[str, str, st
 
 def brackets_indent_verdict(lstm: CodeMeasures, real: CodeMeasures) -> tuple[str, str, str]:
     """"Opens and closes brackets correctly and learns to indent its code very well": *holds* when the LSTM
-    makes at most twice real code's bracket errors (at least 0.1 per 1,000 characters allowed) and indents at
-    least 90% of its lines to their brace depth; *holds partly* when one of the two holds."""
+    makes at most twice real code's bracket errors (at least 0.1 per 1,000 characters allowed) and at least 90%
+    of its changes of indentation follow the braces (`IndentReport.step_share`: one stray brace does not shift
+    every later line); *holds partly* when one of the two holds."""
     errors, real_errors = lstm.row()["bracket errors / 1,000 chars"], real.row()["bracket errors / 1,000 chars"]
-    indent = lstm.share("indent_matched", "indent_lines")
-    value = f"{_fmt(errors)} bracket errors / 1,000 chars, {_fmt(indent, True)} of lines indented to depth"
+    indent = lstm.share("indent_steps_matched", "indent_steps")
+    value = f"{_fmt(errors)} bracket errors / 1,000 chars, {_fmt(indent, True)} of indent changes follow the braces"
     measured = (f"{_fmt(errors)} bracket errors per 1,000 characters (real code {_fmt(real_errors)}); "
-                f"{_fmt(indent, True)} of {lstm.indent_lines} counted lines are indented one tab per open brace "
-                f"(real {_fmt(real.share('indent_matched', 'indent_lines'), True)})")
+                f"{_fmt(indent, True)} of {lstm.indent_steps} changes of indentation between consecutive statement "
+                "lines are one tab per brace opened or closed (real "
+                f"{_fmt(real.share('indent_steps_matched', 'indent_steps'), True)}); "
+                f"{_fmt(lstm.share('indent_matched', 'indent_lines'), True)} of its lines sit at the depth its "
+                "braces give them")
     ok = [errors <= 2 * max(real_errors, 0.1), not math.isnan(indent) and indent >= 0.9]
     if all(ok):
         return "holds", value, measured
@@ -199,17 +211,18 @@ def names_verdict(lstm: CodeMeasures, real: CodeMeasures, part: str, whole: str,
 
 def goldberg_verdict(grams: Sequence[CodeMeasures], lstm: CodeMeasures, real: CodeMeasures) -> tuple[str, str, str]:
     """Goldberg: order-20 n-grams are "far from keeping good indentation and brackets". On the highest order:
-    *holds* when its bracket errors are above both the LSTM's and real code's, or its indentation share is
-    5 points below both; *contradicted* otherwise. The copying figures say how it manages either way."""
+    *holds* when its bracket errors are above both the LSTM's and real code's, or the share of its indentation
+    changes that follow the braces is 5 points below both; *contradicted* otherwise. The copying figures say how
+    it manages either way."""
     top = grams[-1]
     r = {m.label: m.row() for m in (top, lstm, real)}
     b = {k: v["bracket errors / 1,000 chars"] for k, v in r.items()}
-    ind = {k: v["lines indented to brace depth"] for k, v in r.items()}
+    ind = {k: v["indent changes that follow the braces"] for k, v in r.items()}
     copy_key = f"copied in spans of {COPY_MIN}+"
-    value = (f"{top.label}: {_fmt(b[top.label])} bracket errors / 1,000, {_fmt(ind[top.label], True)} indented "
-             f"(LSTM {_fmt(b[lstm.label])}, {_fmt(ind[lstm.label], True)})")
+    value = (f"{top.label}: {_fmt(b[top.label])} bracket errors / 1,000, {_fmt(ind[top.label], True)} of indent "
+             f"changes follow braces (LSTM {_fmt(b[lstm.label])}, {_fmt(ind[lstm.label], True)})")
     measured = (f"{top.label} samples: {_fmt(b[top.label])} bracket errors per 1,000 characters and "
-                f"{_fmt(ind[top.label], True)} of lines indented to depth, against the LSTM's "
+                f"{_fmt(ind[top.label], True)} of indentation changes following the braces, against the LSTM's "
                 f"{_fmt(b[lstm.label])} and {_fmt(ind[lstm.label], True)} and real code's {_fmt(b[real.label])} "
                 f"and {_fmt(ind[real.label], True)}; {_fmt(r[top.label][copy_key], True)} of the {top.label}'s "
                 f"text is copied from training in spans of {COPY_MIN}+ characters (median longest copy "
