@@ -140,3 +140,15 @@ def test_a_repaired_window_compiles_with_the_stacks_preamble():
     assert not compile_latex(window, pre).ok
     result = compile_latex(repair(window), pre)
     assert result.ok, result.error_message
+
+
+@needs_pdflatex
+def test_without_halting_tex_goes_on_past_errors_and_keeps_its_pages(tmp_path):
+    from charlab.analysis.texcompile import compile_latex
+
+    body = "Before \\undefinedmacro after.\n\nSecond paragraph $x$."
+    strict = compile_latex(body, "\\documentclass{article}", workdir=tmp_path / "a")
+    assert not strict.ok and strict.errors == 1
+    lenient = compile_latex(body, "\\documentclass{article}", workdir=tmp_path / "b", halt_on_error=False)
+    assert not lenient.ok and lenient.error_class == "Undefined control sequence"
+    assert lenient.pdf_path is not None and lenient.pdf_path.read_bytes().startswith(b"%PDF")

@@ -65,6 +65,9 @@ def test_memory_verdict_compares_near_and_far_closes():
     assert ch07.memory_verdict(keeps, 0.2)[0] == "contradicted"
     few = ch07.EnvMeasures("LSTM", _closes([(50, True)] * 6))
     assert ch07.memory_verdict(few, 0.2)[0] == "not reached at this scale"
+    unlearned = ch07.EnvMeasures("LSTM", _closes([(50, True)] + [(50, False)] * 5 + [(500, True)] * 6))
+    verdict, _, measured = ch07.memory_verdict(unlearned, 0.2)
+    assert verdict == "not reached at this scale" and "even at short range" in measured
 
 
 def _compiled(label, ok_as_is, ok_repaired):

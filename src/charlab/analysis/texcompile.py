@@ -50,7 +50,8 @@ class CompileResult:
     error_line: int | None  # line of the *body* where TeX stopped (from "l.N"); None if unknown or in the preamble
     log: str  # the .log (at most its first MiB), "" when none was written
     pdf: bytes | None  # the PDF when ok
-    pdf_path: Path | None  # where the PDF is kept, only when `workdir` was given
+    pdf_path: Path | None  # where the PDF is kept, only when `workdir` was given (also a partial one, see above)
+    errors: int = 0  # TeX error messages ("! ...") in the log
 
 
 def pdflatex_available() -> bool:
@@ -140,13 +141,15 @@ def _first_error_message(log: str) -> str:
 
 
 def compile_latex(body: str, preamble: str, timeout_s: float = 20, workdir: str | os.PathLike | None = None,
-                  ) -> CompileResult:
+                  halt_on_error: bool = True) -> CompileResult:
     r"""Compile `body` between `preamble` and `\begin{document}`...`\end{document}` with pdflatex.
 
     The run is sandboxed as the module docstring says. The files go in a fresh temporary directory, deleted
     afterwards, unless `workdir` is given: then the fresh directory is made inside `workdir` and kept
     (`pdf_path` points into it). A run that takes longer than `timeout_s` seconds is killed with its whole
-    process group and gets the class "timeout".
+    process group and gets the class "timeout". With `halt_on_error=False` TeX goes on past errors (as in its
+    nonstop mode) and may still write a PDF: the result is not `ok`, but `pdf_path` (with `workdir`) points to
+    whatever pages TeX made, e.g. to show a sample that does not compile; `errors` counts TeX's error messages.
     """
     pdflatex = _require("pdflatex", "texlive-latex-base")
     source = preamble.rstrip("\n") + "\n\\begin{document}\n" + body.rstrip("\n") + "\n\\end{document}\n"
@@ -159,8 +162,8 @@ def compile_latex(body: str, preamble: str, timeout_s: float = 20, workdir: str 
     folder = Path(tempfile.mkdtemp(prefix="charlab-tex-", dir=parent))
     try:
         (folder / "sample.tex").write_text(source, encoding="utf-8")
-        cmd = [pdflatex, "-interaction=batchmode", "-halt-on-error", "-no-shell-escape", "-no-parse-first-line",
-               "sample.tex"]
+        cmd = [pdflatex, "-interaction=batchmode", *(["-halt-on-error"] if halt_on_error else []), "-no-shell-escape",
+               "-no-parse-first-line", "sample.tex"]
         began = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_limit_files)
@@ -192,7 +195,8 @@ def compile_latex(body: str, preamble: str, timeout_s: float = 20, workdir: str 
         line = int(found.group(1)) - first_body_line + 1 if found else None
         return CompileResult(ok=ok, seconds=seconds, error_class=error_class, error_message=message,
                              error_line=line if line is not None and line >= 1 else None, log=log, pdf=pdf,
-                             pdf_path=pdf_file if ok and workdir is not None else None)
+                             pdf_path=pdf_file if pdf_file.exists() and workdir is not None else None,
+                             errors=len(re.findall(r"^! \S", log, re.M)))  # not "!  ==> Fatal error occurred"
     finally:
         if workdir is None:
             shutil.rmtree(folder, ignore_errors=True)
