@@ -277,3 +277,11 @@ def test_names_in_functions_with_parse_errors_only_when_asked():
     assert name_report(code).functions == 0
     loose = name_report(code, clean_only=False)
     assert loose.functions == 1 and "ghost" in loose.undefined_names
+
+
+def test_identifiers_the_parser_invented_are_not_names():
+    from charlab.analysis.csource import name_report
+
+    # "int = 3;" makes tree-sitter invent a MISSING identifier (empty text): it is neither a local nor a use
+    r = name_report("int f(void)\n{\n\tint = 3;\n\treturn 0;\n}\n", clean_only=False)
+    assert "" not in r.unused_names and "" not in r.undefined_names

@@ -74,10 +74,12 @@ def test_verdicts_against_real_code():
 
 def test_goldberg_verdict_and_table():
     real, lstm = _measures(label="real"), _measures(label="LSTM", bracket_errors=1)
-    sloppy = _measures(label="20-gram", bracket_errors=20, copied_share=0.6)
+    sloppy = _measures(label="20-gram", bracket_errors=20, copied_share=0.6)  # 2 errors / 1,000 chars
     tidy = _measures(label="20-gram", bracket_errors=0, copied_share=0.9)
+    drifting = _measures(label="20-gram", indent_steps_matched=70)  # 78% of steps against real's 100%
     verdict, _, measured = ch08.goldberg_verdict([sloppy], lstm, real)
-    assert verdict == "holds" and "60%" in measured
+    assert verdict == "holds" and "60%" in measured and "are not better on both" in measured
+    assert ch08.goldberg_verdict([drifting], lstm, real)[0] == "holds"
     assert ch08.goldberg_verdict([tidy], lstm, real)[0] == "contradicted"
     df = ch08.measures_table([real, sloppy])
     assert df.loc["20-gram", "bracket errors / 1,000 chars"] == "2.00"

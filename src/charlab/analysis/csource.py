@@ -503,7 +503,7 @@ def name_report(code: str, known_identifiers: set[str] | None = None, clean_only
         declared |= {_text(n) for n in _declared(body, lambda n, f, p: False)}
         occurrences: list[tuple[str, int]] = []  # (name, start byte) of uses and callees
         for n, f, p in _nodes(body, _is_not_use):
-            if n.type != "identifier" or f in ("declarator", "name"):
+            if n.type != "identifier" or f in ("declarator", "name") or n.is_missing:  # MISSING: invented, empty
                 continue
             name = _text(n)
             occurrences.append((name, n.start_byte))
@@ -520,7 +520,7 @@ def name_report(code: str, known_identifiers: set[str] | None = None, clean_only
             else:
                 counts["undefined"] += 1
                 undefined_names.add(name)
-        for n in local_nodes:
+        for n in (n for n in local_nodes if not n.is_missing):
             counts["locals"] += 1
             name = _text(n)
             if not any(o == name and start >= n.end_byte for o, start in occurrences):

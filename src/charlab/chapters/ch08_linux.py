@@ -210,24 +210,26 @@ def names_verdict(lstm: CodeMeasures, real: CodeMeasures, part: str, whole: str,
 
 
 def goldberg_verdict(grams: Sequence[CodeMeasures], lstm: CodeMeasures, real: CodeMeasures) -> tuple[str, str, str]:
-    """Goldberg: order-20 n-grams are "far from keeping good indentation and brackets". On the highest order:
-    *holds* when its bracket errors are above both the LSTM's and real code's, or the share of its indentation
-    changes that follow the braces is 5 points below both; *contradicted* otherwise. The copying figures say how
-    it manages either way."""
+    """Goldberg: order-20 n-grams are "far from keeping good indentation and brackets". "Good" is real code: on
+    the highest order, *holds* when its bracket errors per 1,000 characters are at least twice real code's (and
+    at least 0.5) or the share of its indentation changes that follow the braces is 10 points below real code's;
+    *contradicted* otherwise. Whether the LSTM does better, and how much of the n-gram's text is copied, is
+    stated beside the verdict."""
     top = grams[-1]
     r = {m.label: m.row() for m in (top, lstm, real)}
     b = {k: v["bracket errors / 1,000 chars"] for k, v in r.items()}
     ind = {k: v["indent changes that follow the braces"] for k, v in r.items()}
     copy_key = f"copied in spans of {COPY_MIN}+"
     value = (f"{top.label}: {_fmt(b[top.label])} bracket errors / 1,000, {_fmt(ind[top.label], True)} of indent "
-             f"changes follow braces (LSTM {_fmt(b[lstm.label])}, {_fmt(ind[lstm.label], True)})")
+             f"changes follow braces (real {_fmt(b[real.label])}, {_fmt(ind[real.label], True)})")
+    better = b[lstm.label] < b[top.label] and ind[lstm.label] > ind[top.label]
     measured = (f"{top.label} samples: {_fmt(b[top.label])} bracket errors per 1,000 characters and "
-                f"{_fmt(ind[top.label], True)} of indentation changes following the braces, against the LSTM's "
-                f"{_fmt(b[lstm.label])} and {_fmt(ind[lstm.label], True)} and real code's {_fmt(b[real.label])} "
-                f"and {_fmt(ind[real.label], True)}; {_fmt(r[top.label][copy_key], True)} of the {top.label}'s "
-                f"text is copied from training in spans of {COPY_MIN}+ characters (median longest copy "
-                f"{r[top.label]['longest copy (median chars)']:,.0f} characters; the LSTM's "
-                f"{_fmt(r[lstm.label][copy_key], True)})")
-    worse_brackets = b[top.label] > np.nanmax([b[lstm.label], b[real.label]])  # nan: nothing measured
-    worse_indent = ind[top.label] < np.nanmin([ind[lstm.label], ind[real.label]]) - 0.05
-    return ("holds" if worse_brackets or worse_indent else "contradicted"), value, measured
+                f"{_fmt(ind[top.label], True)} of indentation changes following the braces, against real code's "
+                f"{_fmt(b[real.label])} and {_fmt(ind[real.label], True)}; the LSTM's {_fmt(b[lstm.label])} and "
+                f"{_fmt(ind[lstm.label], True)} are {'better on both' if better else 'not better on both'}; "
+                f"{_fmt(r[top.label][copy_key], True)} of the {top.label}'s text is copied from training in spans of "
+                f"{COPY_MIN}+ characters (median longest copy {r[top.label]['longest copy (median chars)']:,.0f} "
+                f"characters; the LSTM's {_fmt(r[lstm.label][copy_key], True)})")
+    far_brackets = b[top.label] >= max(2 * b[real.label], 0.5)
+    far_indent = ind[top.label] <= ind[real.label] - 0.1
+    return ("holds" if far_brackets or far_indent else "contradicted"), value, measured
