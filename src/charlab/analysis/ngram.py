@@ -10,6 +10,10 @@ where the context is the previous `order - 1` characters and V the vocabulary si
 model. alpha=0 is Goldberg's unsmoothed model: it reproduces training n-grams only, and its loss on text with
 an unseen n-gram is infinite.
 
+`KneserNey` is the smoothing to score n-grams with: interpolated Kneser-Ney (a discount per order, continuation
+counts below the top order), whose held-out loss is far lower than add-alpha's at the higher orders; `kn_losses`
+scores a range of orders from one set of counts.
+
 How it stays fast: characters become integer ids, and every window of `order` characters becomes one uint64
 key by a polynomial rolling hash computed with a few whole-array numpy operations. Counts are `np.unique`
 over those keys (one sort), and lookups are `np.searchsorted` into the sorted keys. While (V+1)^order < 2^63
@@ -263,6 +267,19 @@ class _Level:
     discount: float
 
 
+def _group(keys: np.ndarray, weights: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The distinct `keys` (sorted), the index of one occurrence of each, how often each occurs and, with
+    `weights`, the sum of their weights: one argsort (np.unique(return_index=True) sorts stably, which is slower;
+    any occurrence will do here, since every occurrence of an n-gram has the same prefix and suffix)."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    sizes = np.diff(np.append(starts, len(keys)))
+    sums = np.add.reduceat(weights[order], starts) if weights is not None else None
+    return ordered[starts], order[starts], sizes, sums
+
+
 def kn_discount(counts: np.ndarray) -> float:
     """Ney's estimate D = n1 / (n1 + 2 n2) from how many n-grams occur once (n1) and twice (n2), clipped to
     [0.05, 0.95] (the formula gives 0 or 1 on degenerate counts); 0.5 when there are neither."""
@@ -287,7 +304,7 @@ class KneserNey(NGramModel):
     D_k = n1 / (n1 + 2 n2) of that order's counts (`kn_discount`), or `discount` for every order. Because
     0 < D_k <= 1, each P_k sums to 1 over the vocabulary for every context, seen or not.
 
-    Speed: one `np.unique` over the training text's windows per length, everything else on the distinct
+    Speed: one argsort of the training text's windows per length, everything else on the distinct
     n-grams, and scoring is vectorised over all held-out positions (a `searchsorted` per order). One model of
     order 12 scores every order from 1 to 12 (`loss(..., order=k)`, `kn_losses`) from the same cached counts.
     (The time it takes is measured in the baselines chapter, notebooks/10_baselines.ipynb.)
@@ -299,6 +316,7 @@ class KneserNey(NGramModel):
             raise CharlabError(f"a Kneser-Ney discount must be in (0, 1], got {discount}")
         self.discount = discount
         self._levels: dict[tuple[int, bool], _Level] = {}
+        self._last_types: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
     def fit(self, text: str) -> KneserNey:
         """Remember `text` (as ids); the counts of each order are made when first needed, then cached."""
@@ -308,7 +326,7 @@ class KneserNey(NGramModel):
         if self.vocab is None:
             self.vocab = sorted(set(text))
         self._train_ids = self.encode(text)
-        self._tables, self._levels = {}, {}
+        self._tables, self._levels, self._last_types = {}, {}, None
         return self
 
     # -- counting -------------------------------------------------------------------------------------------
@@ -327,22 +345,31 @@ class KneserNey(NGramModel):
         m = k if top else k + 1  # raw counts come from the k-grams, continuation counts from the (k+1)-gram types
         if m > len(ids):
             raise CharlabError(f"the training text is too short for order {m}")
-        types, first, counts = np.unique(self._window_keys(ids, m), return_index=True, return_counts=True)
+        types, first, counts = self._types(m)
         if top:  # grams are the k-gram types; their context is their first k-1 characters
             grams, gram_counts = types, counts
             ctx = self._keys_from(ids, k - 1, first)
         else:  # grams are the suffixes hc of the (k+1)-gram types, counted once per distinct preceding character
             suffix = self._keys_from(ids, k, first + 1)
-            grams, gi, gram_counts = np.unique(suffix, return_index=True, return_counts=True)
+            grams, gi, gram_counts, _ = _group(suffix)
             first = first[gi] + 1  # where each hc starts
             ctx = self._keys_from(ids, k - 1, first)
             counts = gram_counts
-        contexts, inverse, followers = np.unique(ctx, return_inverse=True, return_counts=True)
-        totals = np.bincount(inverse.ravel(), weights=counts, minlength=len(contexts)).astype(np.int64)
+        contexts, _, followers, totals = _group(ctx, counts)
         d = self.discount if self.discount is not None else kn_discount(gram_counts)
         level = _Level(grams, gram_counts.astype(np.int64), contexts, totals, followers.astype(np.int64), d)
         self._levels[key] = level
         return level
+
+    def _types(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct m-grams of the training text (sorted keys), where one of each starts, and their counts.
+        The last length asked for is kept: order k's raw counts and order k-1's continuation counts both come
+        from the k-grams."""
+        if self._last_types is not None and self._last_types[0] == m:
+            return self._last_types[1]
+        types, one, counts, _ = _group(self._window_keys(self._require_ids(), m))
+        self._last_types = (m, (types, one, counts))
+        return types, one, counts
 
     def _require_ids(self) -> np.ndarray:
         if self._train_ids is None:
