@@ -9,6 +9,7 @@ from charlab.analysis.textstats import word_set, words
 from charlab.chapters import ch10_baselines as ch10
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
+from charlab.train import build_model
 
 matplotlib.use("Agg")
 
@@ -44,6 +45,7 @@ def test_grid_configs_match_the_parameter_count():
     base = TrainConfig(cell="lstm", hidden_size=64, num_layers=1, embedding_dim=16)
     configs = ch10.grid_configs(base, vocab_size=50)
     target = ch10.parameters(base, 50)
+    assert target == build_model(base, 50).num_parameters()
     assert [(c.cell, c.num_layers) for c in configs] == list(ch10.GRID)
     for c in configs:
         n = ch10.parameters(c, 50)

@@ -27,9 +27,9 @@ from charlab.analysis.ngram import KNResult
 from charlab.analysis.textstats import distinct_ngram_ratio, unknown_word_share, words
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
+from charlab.model import CharRNN, ModelConfig
 from charlab.presets import for_scale
 from charlab.tables import table
-from charlab.train import build_model
 
 LN2 = math.log(2)
 SIZES = {
@@ -119,7 +119,11 @@ def plot_ngrams(kn: Mapping[str, Sequence[KNResult]], lstm: Mapping[str, float],
 
 # --------------------------------------------------------------------------------------------- the cell grid
 def parameters(config: TrainConfig, vocab_size: int) -> int:
-    return build_model(config, vocab_size).num_parameters()
+    """Parameters of the model `config` describes (the CharRNN that `charlab.train.build_model` builds; built
+    here from `charlab.model` directly, so that chapter glue does not depend on the training loop)."""
+    return CharRNN(ModelConfig(vocab_size=vocab_size, cell=config.cell, hidden_size=config.hidden_size,
+                               num_layers=config.num_layers, dropout=config.dropout,
+                               embedding_dim=config.embedding_dim)).num_parameters()
 
 
 def matched_hidden_size(config: TrainConfig, vocab_size: int, target: int) -> int:
