@@ -60,6 +60,11 @@ def sizes(scale: str) -> dict[str, Any]:
     return for_scale(SIZES, scale)
 
 
+def pct(v: float) -> str:
+    """A share as a whole percentage, "–" when it is undefined (NaN), as in the tables."""
+    return "–" if math.isnan(v) else f"{v:.0%}"
+
+
 # --------------------------------------------------------------------------------------------------- n-grams
 def ngram_summary(kn: Mapping[str, Sequence[KNResult]], lstm: Mapping[str, float]) -> list[dict[str, Any]]:
     """Per dataset: the best Kneser-Ney order and its held-out loss, the LSTM's, the gap (n-gram minus LSTM, in
@@ -244,8 +249,8 @@ def strawman_verdict(summary: Sequence[Mapping[str, Any]], lstm_what: str) -> tu
     measured = (f"{lstm_what} against interpolated Kneser-Ney n-grams of every order (the best order per "
                 "dataset): " + "; ".join(
                     f"{r['dataset']}: order {r['best order']} {r['best n-gram (bits/char)']:.3f} vs LSTM "
-                    f"{r['LSTM (bits/char)']:.3f} bits/char ({r['gap left']:.0%} of the unigram-to-LSTM distance "
-                    "left)" for r in summary))
+                    f"{r['LSTM (bits/char)']:.3f} bits/char ({pct(r['gap left'])} of the unigram-to-LSTM "
+                    "distance left)" for r in summary))
     wins = sum(g >= CLEAR_MARGIN for g in gaps.values())
     verdict = "holds" if wins == len(gaps) else ("holds partly" if wins else "not reached at this scale")
     return verdict, value, measured
@@ -344,15 +349,16 @@ def meta_verdict(ours: MetaMeasures, post: MetaMeasures, real: MetaMeasures, fit
     (distinct pairs at least 0.1 below the real post's windows). *holds* when both, *holds partly* when one."""
     overfit = fit.rise >= 0.05
     like = ours.real_words >= 0.9 and ours.distinct_pairs <= real.distinct_pairs - 0.1
-    value = (f"val loss +{fit.rise:.2f} from its best; {ours.real_words:.0%} real words, "
-             f"{ours.distinct_pairs:.0%} distinct word pairs (post's sample {post.real_words:.0%}, "
-             f"{post.distinct_pairs:.0%})")
+    value = (f"val loss +{fit.rise:.2f} from its best; {pct(ours.real_words)} real words, "
+             f"{pct(ours.distinct_pairs)} distinct word pairs (post's sample {pct(post.real_words)}, "
+             f"{pct(post.distinct_pairs)})")
     measured = (f"validation loss lowest at iteration {fit.best_iter} ({fit.best_val:.3f} nats/char), "
                 f"{fit.last_val:.3f} at iteration {fit.last_iter} ({fit.epochs:.0f} epochs) with training loss "
                 f"{fit.last_train:.3f}; in windows of {len(words(POST_META_SAMPLE))} words, our samples at "
-                f"temperature {temperature:g}: {ours.real_words:.0%} real words, {ours.distinct_words:.0%} "
-                f"distinct words, {ours.distinct_pairs:.0%} distinct word pairs; the post's sample: "
-                f"{post.real_words:.0%}, {post.distinct_words:.0%}, {post.distinct_pairs:.0%}; windows of the real "
-                f"post: {real.real_words:.0%}, {real.distinct_words:.0%}, {real.distinct_pairs:.0%}")
+                f"temperature {temperature:g}: {pct(ours.real_words)} real words, {pct(ours.distinct_words)} "
+                f"distinct words, {pct(ours.distinct_pairs)} distinct word pairs; the post's sample: "
+                f"{pct(post.real_words)}, {pct(post.distinct_words)}, {pct(post.distinct_pairs)}; windows of the "
+                f"post's held-out text: {pct(real.real_words)}, {pct(real.distinct_words)}, "
+                f"{pct(real.distinct_pairs)}")
     verdict = "holds" if overfit and like else ("holds partly" if overfit or like else "not reached at this scale")
     return verdict, value, measured
