@@ -110,3 +110,104 @@ def test_fits_a_megabyte_in_seconds():
     m = NGramModel(5, alpha=0.1).fit(text)
     m.loss(text[:100_000])
     assert time.perf_counter() - t0 < 5.0
+
+
+# ------------------------------------------------------------------------------------------ Kneser-Ney
+from charlab.analysis.ngram import KneserNey, kn_discount, kn_losses  # noqa: E402
+
+
+def test_kneser_ney_by_hand():
+    # "abab", vocabulary abc, D = 1/2. Bigrams ab:2, ba:1. Continuation counts of the unigrams (distinct
+    # bigram types ending in c): a:1 (ba), b:1 (ab), c:0, of 2 types, and 2 characters have one:
+    #   P1(a) = P1(b) = (1 - 1/2)/2 + 1/2 * 2/2 * 1/3 = 5/12,  P1(c) = 1/2 * 2/2 * 1/3 = 2/12
+    #   P2(b|a) = (2 - 1/2)/2 + 1/2 * 1/2 * 5/12 = 41/48,  P2(a|a) = 1/4 * 5/12 = 5/48,  P2(c|a) = 1/4 * 2/12 = 2/48
+    m = KneserNey(2, vocab="abc", discount=0.5).fit("abab")
+    assert m.next_char_probs("a") == pytest.approx(np.array([5, 41, 2]) / 48)
+    assert m.next_char_probs("c") == pytest.approx(np.array([5, 5, 2]) / 12)  # unseen context: the lower order
+    # "b" after "b" never happened: P2(b|b) = 0 + 1/2 * 1/1 * 5/12 (context b seen once, one follower)
+    assert m.next_char_probs("b") == pytest.approx(np.array([(1 - 0.5) / 1 + 0.5 * 5 / 12, 0.5 * 5 / 12,
+                                                             0.5 * 2 / 12]))
+    # order 1 on its own uses raw counts (a:2, b:2 of 4): P(a) = (2 - 1/2)/4 + 1/2 * 2/4 * 1/3 = 11/24
+    assert m.next_char_probs("", order=1) == pytest.approx(np.array([11, 11, 2]) / 24)
+    assert m.loss("ab") == pytest.approx(-math.log(41 / 48))
+    assert m.loss("b", context="a") == pytest.approx(-math.log(41 / 48))
+
+
+def test_kn_discount_is_neys_estimate():
+    assert kn_discount(np.array([1, 1, 1, 2, 5])) == pytest.approx(3 / (3 + 2))
+    assert kn_discount(np.array([3, 4])) == 0.5  # no singletons or pairs
+    assert kn_discount(np.array([1, 1])) == 0.95  # clipped: D = 1 would leave nothing for seen n-grams' own mass
+
+
+@pytest.fixture(scope="module")
+def markov_text():
+    """Words of a small lexicon drawn Zipf-like, with punctuation: structure at several orders, like text."""
+    rng = np.random.default_rng(0)
+    lexicon = ["the", "cat", "sat", "on", "mat", "and", "a", "dog", "ran", "to", "bed", "of", "each", "day"]
+    p = 1 / np.arange(1, len(lexicon) + 1)
+    chosen = rng.choice(lexicon, 900, p=p / p.sum())
+    return "".join(w + rng.choice([" ", " ", " ", ". ", ".\n"]) for w in chosen)
+
+
+def test_kneser_ney_sums_to_one_for_every_context_and_order(markov_text):
+    vocab = set(markov_text) | set("xyz")  # three characters the training text never has
+    for discount in (None, 0.3, 1.0):
+        m = KneserNey(7, vocab=vocab, discount=discount).fit(markov_text)
+        rng = np.random.default_rng(1)
+        contexts = ["", "a", "xyz", "zzzzzz", markov_text[-6:], markov_text[100:106]]
+        contexts += ["".join(rng.choice(sorted(vocab), 6)) for _ in range(20)]
+        for ctx in contexts:
+            for order in range(1, 8):
+                p = m.next_char_probs(ctx, order=order)
+                assert p.sum() == pytest.approx(1.0, abs=1e-12) and (p > 0).all()
+
+
+def test_kneser_ney_loss_is_the_mean_of_minus_log_p(markov_text):
+    train, val = markov_text[:3500], markov_text[3500:]
+    m = KneserNey(5, vocab=set(markov_text)).fit(train)
+    for order in (1, 3, 5):
+        full = train + val
+        p = [m.next_char_probs(full[len(train) + i - (order - 1): len(train) + i], order=order)[m.vocab.index(c)]
+             for i, c in enumerate(val)]
+        assert m.loss(val, context=train, order=order) == pytest.approx(float(-np.mean(np.log(p))))
+
+
+def test_kneser_ney_beats_add_alpha_and_the_sweep_matches_single_models(markov_text):
+    train, val = markov_text[:3500], markov_text[3500:]
+    vocab = set(markov_text)
+    rows = kn_losses(train, val, vocab, orders=(1, 2, 4))
+    assert [r.order for r in rows] == [1, 2, 4]
+    for r in rows:
+        assert r.val_loss == pytest.approx(KneserNey(r.order, vocab=vocab).fit(train).loss(val, context=train))
+        assert 0 < r.discount < 1 and r.seconds >= 0
+    best_alpha = {r.order: r.val_loss for r in tuned_losses(train, val, vocab, orders=(2, 4))}
+    assert rows[2].val_loss < best_alpha[4]  # smoothing by backing off beats adding alpha at a sparse order
+
+
+def test_kneser_ney_hashed_orders_and_sampling():
+    text = "the cat sat on the mat and the cat ate the rat; " * 20
+    m = KneserNey(20, vocab=set(text) | set("xyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ!?")).fit(text)
+    assert m._base > 2**32  # hashed keys
+    assert m.loss(text[100:400], context=text[:100]) < 0.05  # a deterministic text is almost free
+    assert m.sample(30, seed=0, temperature=0, prime=text[:19]) == text[19:49]
+    assert m.sample(40, seed=2) == m.sample(40, seed=2)
+
+
+def test_kneser_ney_user_errors():
+    with pytest.raises(CharlabError, match="discount"):
+        KneserNey(3, discount=0)
+    m = KneserNey(3).fit("abcabc")
+    with pytest.raises(CharlabError, match="order"):
+        m.loss("abc", order=4)
+    with pytest.raises(CharlabError, match="fit"):
+        KneserNey(3, vocab="abc").discounts()
+    with pytest.raises(CharlabError, match="at least one order"):
+        kn_losses("abc", "abc", "abc", orders=())
+
+
+def test_kneser_ney_scores_a_megabyte_at_order_8_in_seconds():
+    rng = np.random.default_rng(0)
+    text = "".join(rng.choice(list("abcdefghijklmnopqrstuvwxyz  \n.,"), size=1_000_000))
+    t0 = time.perf_counter()
+    KneserNey(8).fit(text[:900_000]).loss(text[900_000:], context=text[:900_000])
+    assert time.perf_counter() - t0 < 15.0

@@ -10,6 +10,10 @@ where the context is the previous `order - 1` characters and V the vocabulary si
 model. alpha=0 is Goldberg's unsmoothed model: it reproduces training n-grams only, and its loss on text with
 an unseen n-gram is infinite.
 
+`KneserNey` is the smoothing to score n-grams with: interpolated Kneser-Ney (a discount per order, continuation
+counts below the top order), whose held-out loss is far lower than add-alpha's at the higher orders; `kn_losses`
+scores a range of orders from one set of counts.
+
 How it stays fast: characters become integer ids, and every window of `order` characters becomes one uint64
 key by a polynomial rolling hash computed with a few whole-array numpy operations. Counts are `np.unique`
 over those keys (one sort), and lookups are `np.searchsorted` into the sorted keys. While (V+1)^order < 2^63
@@ -20,6 +24,7 @@ windows collide with probability about (number of windows)^2 / 2^65, negligible 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -242,4 +247,250 @@ def tuned_losses(train: str, val: str, vocab: Iterable[str], orders: Iterable[in
             losses.append(model.loss(val, context=train))
         best = int(np.argmin(losses))
         results.append(NGramResult(order, float(alphas[best]), losses[best]))
+    return results
+
+
+# ------------------------------------------------------------------------------------------ Kneser-Ney
+@dataclass(frozen=True)
+class _Level:
+    """Counts of one order k (predicting a character from the k-1 before it), sorted by key for lookups.
+
+    `grams`/`gram_counts`: the distinct k-grams hc and their counts (raw counts c(hc) at the top order,
+    continuation counts N1+(.hc) below it). `contexts`: the distinct (k-1)-grams h with `totals` (the sum of
+    gram_counts over c) and `followers` (the number of distinct c with a positive count). `discount`: D_k."""
+
+    grams: np.ndarray
+    gram_counts: np.ndarray
+    contexts: np.ndarray
+    totals: np.ndarray
+    followers: np.ndarray
+    discount: float
+
+
+def _group(keys: np.ndarray, weights: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The distinct `keys` (sorted), the index of one occurrence of each, how often each occurs and, with
+    `weights`, the sum of their weights: one argsort (np.unique(return_index=True) sorts stably, which is slower;
+    any occurrence will do here, since every occurrence of an n-gram has the same prefix and suffix)."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    sizes = np.diff(np.append(starts, len(keys)))
+    sums = np.add.reduceat(weights[order], starts) if weights is not None else None
+    return ordered[starts], order[starts], sizes, sums
+
+
+def _find(sorted_keys: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each query, an index into `sorted_keys` and whether the key there is the query. The queries are
+    looked up in sorted order (about 8x faster than in text order on millions of keys: each search starts
+    near the last one, and memory is read in order)."""
+    if len(queries) > 1:
+        order = np.argsort(queries)
+        idx = np.empty(len(queries), dtype=np.intp)
+        idx[order] = np.searchsorted(sorted_keys, queries[order])
+    else:
+        idx = np.searchsorted(sorted_keys, queries)
+    idx = np.minimum(idx, len(sorted_keys) - 1)
+    return idx, sorted_keys[idx] == queries
+
+
+def kn_discount(counts: np.ndarray) -> float:
+    """Ney's estimate D = n1 / (n1 + 2 n2) from how many n-grams occur once (n1) and twice (n2), clipped to
+    [0.05, 0.95] (the formula gives 0 or 1 on degenerate counts); 0.5 when there are neither."""
+    n1, n2 = int(np.count_nonzero(counts == 1)), int(np.count_nonzero(counts == 2))
+    return 0.5 if n1 + 2 * n2 == 0 else float(np.clip(n1 / (n1 + 2 * n2), 0.05, 0.95))
+
+
+class KneserNey(NGramModel):
+    """Interpolated Kneser-Ney character n-gram model (Kneser & Ney 1995; Chen & Goodman 1999, eq. 17 with one
+    discount per order), for scoring held-out text.
+
+    With h the k-1 characters before c and h' = h without its first character:
+
+        P_k(c | h) = max(n_k(hc) - D_k, 0) / n_k(h.)  +  D_k * N1+(h.) / n_k(h.) * P_{k-1}(c | h')
+        P_0(c)     = 1 / V   (the uniform distribution over the vocabulary: no character has probability 0)
+
+    At the model's order, n_k(hc) is the count of hc in the training text; at every lower order it is the
+    *continuation count* N1+(.hc), the number of distinct characters that precede hc (Kneser-Ney's point: a
+    lower order is only consulted when the longer context is rare, so it should model how many contexts a
+    string continues, not how often it occurs). n_k(h.) is the sum of n_k(hc) over c, N1+(h.) the number of c
+    with n_k(hc) > 0, and a context with n_k(h.) = 0 passes P_{k-1} through unchanged. The discounts are
+    D_k = n1 / (n1 + 2 n2) of that order's counts (`kn_discount`), or `discount` for every order. Because
+    0 < D_k <= 1, each P_k sums to 1 over the vocabulary for every context, seen or not.
+
+    Speed: one argsort of the training text's windows per length, everything else on the distinct
+    n-grams, and scoring is vectorised over all held-out positions (a `searchsorted` per order). One model of
+    order 12 scores every order from 1 to 12 (`loss(..., order=k)`, `kn_losses`) from the same cached counts.
+    Measured on a 2-core machine (numpy, one process): orders 1 to 12, all of them, on the first 4.0 MB of the
+    complete Shakespeare (counted on 3.6 MB, scored on 0.4 MB) in 21 s, and on War and Peace (3.2 MB) in 18 s;
+    an order takes 0.5 to 4 s, growing with the order. Peak memory is a few hundred bytes per training character.
+    """
+
+    def __init__(self, order: int, vocab: Iterable[str] | None = None, discount: float | None = None):
+        super().__init__(order, alpha=0.0, vocab=vocab)
+        if discount is not None and not 0 < discount <= 1:
+            raise CharlabError(f"a Kneser-Ney discount must be in (0, 1], got {discount}")
+        self.discount = discount
+        self._levels: dict[tuple[int, bool], _Level] = {}
+        self._last_types: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+    def fit(self, text: str) -> KneserNey:
+        """Remember `text` (as ids); the counts of each order are made when first needed, then cached."""
+        if len(text) < self.order:
+            raise CharlabError(f"need at least {self.order} characters to fit an order-{self.order} model, "
+                               f"got {len(text)}")
+        if self.vocab is None:
+            self.vocab = sorted(set(text))
+        self._train_ids = self.encode(text)
+        self._tables, self._levels, self._last_types = {}, {}, None
+        return self
+
+    # -- counting -------------------------------------------------------------------------------------------
+    def _keys_from(self, ids: np.ndarray, k: int, starts: np.ndarray) -> np.ndarray:
+        """Keys of the k-character windows of `ids` starting at `starts` (k = 0: the empty context, key 0)."""
+        if k == 0:
+            return np.zeros(len(starts), np.uint64)
+        return self._window_keys(ids, k)[starts]
+
+    def _level(self, k: int, top: bool) -> _Level:
+        """The counts of order k: raw counts when `top` (k is the order being scored), else continuation counts."""
+        key = (k, top)
+        if key in self._levels:
+            return self._levels[key]
+        ids = self._require_ids()
+        m = k if top else k + 1  # raw counts come from the k-grams, continuation counts from the (k+1)-gram types
+        if m > len(ids):
+            raise CharlabError(f"the training text is too short for order {m}")
+        types, first, counts = self._types(m)
+        if top:  # grams are the k-gram types; their context is their first k-1 characters
+            grams, gram_counts = types, counts
+            ctx = self._keys_from(ids, k - 1, first)
+        else:  # grams are the suffixes hc of the (k+1)-gram types, counted once per distinct preceding character
+            suffix = self._keys_from(ids, k, first + 1)
+            grams, gi, gram_counts, _ = _group(suffix)
+            first = first[gi] + 1  # where each hc starts
+            ctx = self._keys_from(ids, k - 1, first)
+            counts = gram_counts
+        contexts, _, followers, totals = _group(ctx, counts)
+        d = self.discount if self.discount is not None else kn_discount(gram_counts)
+        level = _Level(grams, gram_counts.astype(np.int64), contexts, totals, followers.astype(np.int64), d)
+        self._levels[key] = level
+        return level
+
+    def _types(self, m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The distinct m-grams of the training text (sorted keys), where one of each starts, and their counts.
+        The last length asked for is kept: order k's raw counts and order k-1's continuation counts both come
+        from the k-grams."""
+        if self._last_types is not None and self._last_types[0] == m:
+            return self._last_types[1]
+        types, one, counts, _ = _group(self._window_keys(self._require_ids(), m))
+        self._last_types = (m, (types, one, counts))
+        return types, one, counts
+
+    def _require_ids(self) -> np.ndarray:
+        if self._train_ids is None:
+            raise CharlabError("the n-gram model is not fitted yet: call fit(text) first")
+        return self._train_ids
+
+    def discounts(self, order: int | None = None) -> list[float]:
+        """D_1 .. D_order as used when scoring at `order` (the model's order by default)."""
+        n = self._check_order(order)
+        return [self._level(k, k == n).discount for k in range(1, n + 1)]
+
+    def forget(self, order: int) -> None:
+        """Drop the cached top-order counts of `order` (a sweep over orders needs each of them once)."""
+        self._levels.pop((order, True), None)
+
+    def _check_order(self, order: int | None) -> int:
+        n = self.order if order is None else int(order)
+        if not 1 <= n <= self.order:
+            raise CharlabError(f"order must be between 1 and the model's order {self.order}, got {order}")
+        return n
+
+    # -- scoring --------------------------------------------------------------------------------------------
+    def _interpolate(self, gram_keys: list[np.ndarray], context_keys: list[np.ndarray]) -> np.ndarray:
+        """P_n(c | h) for each query, given per order k = 1..n the keys of hc and of h (lists of equal arrays)."""
+        n = len(gram_keys)
+        p = np.full(len(gram_keys[0]), 1.0 / self.vocab_size)
+        for k in range(1, n + 1):
+            lv = self._level(k, k == n)
+            idx, seen = _find(lv.grams, gram_keys[k - 1])
+            num = np.where(seen, lv.gram_counts[idx], 0)
+            idx, seen = _find(lv.contexts, context_keys[k - 1])
+            den = np.where(seen, lv.totals[idx], 0)
+            fol = np.where(seen, lv.followers[idx], 0)
+            d = lv.discount
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = np.where(den > 0, (np.maximum(num - d, 0.0) + d * fol * p) / np.where(den > 0, den, 1), p)
+        return p
+
+    def probs(self, text: str, context: str = "", order: int | None = None) -> np.ndarray:
+        """P(c | the order-1 characters before it) for every character c of `text` that has a full context in
+        `context` + `text` (all of them when `context` has at least order-1 characters)."""
+        n = self._check_order(order)
+        context = context[len(context) - (n - 1):] if n > 1 else ""
+        ids = self.encode(context + text)
+        if len(ids) < n:
+            raise CharlabError(f"text too short to score with an order-{n} model: need {n} characters "
+                               "including context")
+        starts_n = np.arange(len(ids) - n + 1)  # the n-gram ending at each scored position starts here
+        grams, ctxs = [], []
+        for k in range(1, n + 1):
+            s = starts_n + (n - k)  # the k-gram ending at the same position
+            grams.append(self._keys_from(ids, k, s))
+            ctxs.append(self._keys_from(ids, k - 1, s))
+        return self._interpolate(grams, ctxs)
+
+    def loss(self, text: str, context: str = "", order: int | None = None) -> float:
+        """Mean -log P in nats per character over the scored characters of `text` (see `probs`): the held-out
+        loss of the order-`order` model (default: the model's order) when `context` is the training text."""
+        return float(-np.log(self.probs(text, context, order)).mean())
+
+    def next_char_probs(self, context: str, temperature: float = 1.0, order: int | None = None) -> np.ndarray:
+        """The Kneser-Ney distribution over the vocabulary after `context` (its last order-1 characters; a
+        shorter context uses the order it allows), reshaped by temperature as in `NGramModel.next_char_probs`."""
+        if temperature < 0:
+            raise CharlabError(f"temperature must be >= 0 (0 means argmax), got {temperature}")
+        n = self._check_order(order)
+        ctx = self.encode(context[len(context) - (n - 1):] if n > 1 else "")
+        n = len(ctx) + 1
+        V = self.vocab_size
+        grams, ctxs = [], []
+        for k in range(1, n + 1):
+            h = self._window_keys(ctx[len(ctx) - (k - 1):], k - 1)[:1] if k > 1 else np.zeros(1, np.uint64)
+            ctxs.append(np.repeat(h, V))
+            grams.append(self._extend(ctxs[-1], np.arange(V)))
+        p = self._interpolate(grams, ctxs)
+        if temperature <= 0:
+            out = np.zeros(V)
+            out[int(np.argmax(p))] = 1.0
+            return out
+        logp = np.log(p) / temperature
+        q = np.exp(logp - logp.max())
+        return q / q.sum()
+
+
+@dataclass(frozen=True)
+class KNResult:
+    order: int
+    val_loss: float  # nats/char
+    discount: float  # D of the top order
+    seconds: float  # counting + scoring this order, cumulative cache effects included
+
+
+def kn_losses(train: str, val: str, vocab: Iterable[str], orders: Iterable[int]) -> list[KNResult]:
+    """Held-out loss of interpolated Kneser-Ney models of each order, counted on `train` and scored on `val`
+    (nats/char; the context of the first characters is the end of `train`). One model of the highest order
+    serves all orders: the continuation counts of an order are shared by every higher one."""
+    orders = sorted(set(orders))
+    if not orders:
+        raise CharlabError("kn_losses needs at least one order")
+    model = KneserNey(max(orders), vocab=sorted(set(getattr(vocab, "chars", vocab)))).fit(train)
+    results = []
+    for n in orders:
+        t0 = time.perf_counter()
+        loss = model.loss(val, context=train, order=n)
+        d = model.discounts(n)[-1]
+        model.forget(n)
+        results.append(KNResult(n, loss, d, time.perf_counter() - t0))
     return results
