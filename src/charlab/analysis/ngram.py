@@ -323,7 +323,7 @@ class KneserNey(NGramModel):
     order 12 scores every order from 1 to 12 (`loss(..., order=k)`, `kn_losses`) from the same cached counts.
     Measured on a 2-core machine (numpy, one process): orders 1 to 12, all of them, on the first 4.0 MB of the
     complete Shakespeare (counted on 3.6 MB, scored on 0.4 MB) in 21 s, and on War and Peace (3.2 MB) in 18 s;
-    an order takes 0.5 to 4 s, growing with the order. Peak memory is a few hundred bytes per training character.
+    an order takes 0.5 to 4 s, growing with the order (memory was not measured).
     """
 
     def __init__(self, order: int, vocab: Iterable[str] | None = None, discount: float | None = None):
