@@ -119,8 +119,8 @@ class NGramModel:
         idx = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
         return np.where(sorted_keys[idx] == keys, counts[idx], 0)
 
-    def fit(self, text: str) -> NGramModel:
-        """Count all n-grams of `text` (the vocabulary becomes its characters unless `vocab` was given)."""
+    def _remember(self, text: str) -> None:
+        """Keep `text` as ids (the vocabulary becomes its characters unless `vocab` was given); drop old counts."""
         if len(text) < self.order:
             raise CharlabError(f"need at least {self.order} characters to fit an order-{self.order} model, "
                                f"got {len(text)}")
@@ -128,6 +128,10 @@ class NGramModel:
             self.vocab = sorted(set(text))
         self._train_ids = self.encode(text)
         self._tables = {}
+
+    def fit(self, text: str) -> NGramModel:
+        """Count all n-grams of `text` (the vocabulary becomes its characters unless `vocab` was given)."""
+        self._remember(text)
         self._table(self.order)
         return self
 
@@ -336,13 +340,8 @@ class KneserNey(NGramModel):
 
     def fit(self, text: str) -> KneserNey:
         """Remember `text` (as ids); the counts of each order are made when first needed, then cached."""
-        if len(text) < self.order:
-            raise CharlabError(f"need at least {self.order} characters to fit an order-{self.order} model, "
-                               f"got {len(text)}")
-        if self.vocab is None:
-            self.vocab = sorted(set(text))
-        self._train_ids = self.encode(text)
-        self._tables, self._levels, self._last_types = {}, {}, None
+        self._remember(text)
+        self._levels, self._last_types = {}, None
         return self
 
     # -- counting -------------------------------------------------------------------------------------------
