@@ -249,8 +249,9 @@ def strawman_verdict(summary: Sequence[Mapping[str, Any]], lstm_what: str) -> tu
     measured = (f"{lstm_what} against interpolated Kneser-Ney n-grams of every order (the best order per "
                 "dataset): " + "; ".join(
                     f"{r['dataset']}: order {r['best order']} {r['best n-gram (bits/char)']:.3f} vs LSTM "
-                    f"{r['LSTM (bits/char)']:.3f} bits/char ({pct(r['gap left'])} of the unigram-to-LSTM "
-                    "distance left)" for r in summary))
+                    f"{r['LSTM (bits/char)']:.3f} bits/char"
+                    + (f" ({pct(r['gap left'])} of the unigram-to-LSTM distance left)" if r["gap (nats/char)"] > 0
+                       else " (counting is ahead)") for r in summary))
     wins = sum(g >= CLEAR_MARGIN for g in gaps.values())
     verdict = "holds" if wins == len(gaps) else ("holds partly" if wins else "not reached at this scale")
     return verdict, value, measured
