@@ -166,3 +166,19 @@ def test_beam_refuses_sampling_options_it_cannot_apply(capsys, tiny_run):
     assert_one_line_error(code, err, "--length must be >= 0")
     code, out, _ = run(capsys, "sample", str(tiny_run), "--beam", "2", "--length", "12", "--prime", "a")
     assert code == 0 and len(out.rstrip("\n")) == 13
+
+
+def test_train_reuse_keeps_a_finished_identical_run_and_trains_otherwise(capsys, tmp_path, text_file):
+    run_dir = tmp_path / "r"
+    args = ("train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet", "--max-iters", "2",
+            "--hidden-size", "8", "--num-layers", "1", "--reuse")
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and "done: 2 iterations" in out  # nothing to reuse yet: trained
+    before = (run_dir / "last.safetensors").stat().st_mtime_ns
+    code, out, _ = run(capsys, *args)
+    assert code == 0 and out.startswith("reused: the finished run in") and "2 iterations); nothing trained" in out
+    assert (run_dir / "last.safetensors").stat().st_mtime_ns == before
+    code, _, err = run(capsys, *args, "--lr", "0.001")  # not the same run: the directory is protected as usual
+    assert_one_line_error(code, err, "already holds a run")
+    code, _, err = run(capsys, *args, "--resume")
+    assert_one_line_error(code, err, "--reuse keeps a finished run")

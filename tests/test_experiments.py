@@ -1,6 +1,9 @@
+import json
+
 import matplotlib
 import pytest
 
+from charlab.callbacks import Callback
 from charlab.experiments import run_experiment
 from charlab.plots import plot_losses
 
@@ -9,13 +12,12 @@ matplotlib.use("Agg")
 
 def test_run_experiment_trains_fresh_and_reports_provenance(text_file, tmp_path, monkeypatch):
     monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))
-    first = run_experiment("names", "smoke", data_path=text_file, progress=False, max_iters=6, eval_interval=3)
-    assert first.run_dir == tmp_path / "runs" / "names-smoke"
-    again = run_experiment("names", "smoke", data_path=text_file, progress=False, max_iters=6,
-                           eval_interval=3)  # a second run replaces the first instead of refusing
-    assert again.result.iters == 6 and [m["iter"] for m in again.metrics] == [0, 3, 6]
+    again = run_experiment("names", "smoke", data_path=text_file, progress=False, max_iters=6, eval_interval=3)
+    assert again.run_dir.parent == tmp_path / "runs" and again.run_dir.name.startswith("names-smoke-")
+    assert not again.reused and again.result.iters == 6 and [m["iter"] for m in again.metrics] == [0, 3, 6]
     text = again.summary()
     assert "LSTM 1x32" in text and "6 iterations" in text and "CPU" in text and "names-smoke" in text
+    assert "reused" not in text
     assert again.load().vocab.chars == tuple(sorted(set(text_file.read_text())))
     ax = plot_losses(again.metrics, anchors={"reference": 1.5})
     assert len(ax.lines) == 3
@@ -30,3 +32,44 @@ def test_heldout_loss_of_the_best_checkpoint_is_the_best_val_loss(text_file, tmp
     best = min(m["val_loss"] for m in run.metrics)
     assert run.heldout_loss() == pytest.approx(best, abs=1e-6)
     assert run.heldout_loss("last.safetensors") == pytest.approx(run.metrics[-1]["val_loss"], abs=1e-6)
+
+
+def _mtimes(run_dir):
+    return {p.name: p.stat().st_mtime_ns for p in run_dir.iterdir()}
+
+
+def test_a_finished_run_with_the_same_key_is_reused_and_any_change_retrains(text_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("CHARLAB_RUN_LOG", str(log))
+    kw = dict(data_path=text_file, progress=False, max_iters=4, eval_interval=2)
+    first = run_experiment("names", "smoke", **kw)
+    files = _mtimes(first.run_dir)
+    again = run_experiment("names", "smoke", **kw)
+    assert again.reused and again.run_dir == first.run_dir and _mtimes(again.run_dir) == files  # nothing trained
+    assert again.metrics == first.metrics and again.result.best_val_loss == first.result.best_val_loss
+    assert again.trained_utc == first.trained_utc and again.wall_s == first.wall_s
+    assert f"a finished run reused, trained {first.trained_utc}" in again.summary()
+    assert [json.loads(line)["reused"] for line in log.read_text().splitlines()] == [False, True]
+
+    other = run_experiment("names", "smoke", **{**kw, "lr": 1e-3})  # another config: another run, trained
+    assert not other.reused and other.run_dir != first.run_dir
+    assert not run_experiment("names", "smoke", reuse=False, **kw).reused  # asked not to reuse
+    assert not run_experiment("names", "smoke", callbacks=[Callback()], **kw).reused  # a callback must watch it
+    assert run_experiment("names", "smoke", **kw).reused  # the retrained run is finished again
+
+    monkeypatch.setattr("charlab.train.training_code_sha256", lambda: "changed")  # the training code changed
+    assert not run_experiment("names", "smoke", **kw).reused
+    text_file.write_text(text_file.read_text() + "One more line.\n")  # the data changed
+    changed = run_experiment("names", "smoke", **kw)
+    assert not changed.reused and changed.run_dir != first.run_dir
+
+
+def test_an_unfinished_run_is_trained_again(text_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))
+    kw = dict(data_path=text_file, progress=False, max_iters=4, eval_interval=2)
+    first = run_experiment("names", "smoke", **kw)
+    (first.run_dir / "run.json").unlink()  # e.g. killed before the end: no manifest
+    assert not run_experiment("names", "smoke", **kw).reused
+    (first.run_dir / "best.safetensors").unlink()  # a manifest whose checkpoint is gone
+    assert not run_experiment("names", "smoke", **kw).reused

@@ -47,7 +47,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .presets import get_preset
-    from .train import train
+    from .train import finished_run, run_key, train
 
     config_names = {f.name for f in fields(TrainConfig)}
     overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k in config_names}
@@ -60,6 +60,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         config = get_preset(args.preset)
     if args.resume and args.force:
         raise CharlabError("--resume continues a run and --force replaces it: pass one of them")
+    if args.reuse:
+        if args.resume:
+            raise CharlabError("--reuse keeps a finished run as it is and --resume continues one: pass one of them")
+        manifest = finished_run(args.out, run_key(data, config.with_overrides(**overrides)))
+        if manifest:
+            print(f"reused: the finished run in {args.out} has the same config, data and training code (trained "
+                  f"{manifest['finished_utc']} in {manifest['train_s']:.0f} s on {manifest['device']}, "
+                  f"{manifest['iters']} iterations); nothing trained")
+            return 0
     result = train(data, config, args.out, resume=args.resume, progress=not args.quiet, overrides=overrides,
                    force=args.force)
     final = result.metrics[-1]["val_loss"] if result.metrics else math.nan
@@ -182,6 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="run directory for checkpoints and metrics.jsonl")
     p.add_argument("--resume", action="store_true", help="continue the run in --out where it stopped")
     p.add_argument("--force", action="store_true", help="replace a run already in --out (its files are deleted)")
+    p.add_argument("--reuse", action="store_true",
+                   help="if --out holds a finished run of the same config, data and training code, keep it and train "
+                        "nothing; otherwise train as usual")
     p.add_argument("--data-dir", help="where datasets live (default: ./data or $CHARLAB_DATA)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     _add_config_flags(p)

@@ -1,15 +1,25 @@
 """What a chapter needs to run "its" experiment: one call that trains at a scale and reports how.
 
 Chapters call `run_experiment("pg", SCALE)`: the dataset is fetched if missing, the `<experiment>-<scale>` preset is
-used, the run starts from scratch in `runs/<experiment>-<scale>/` and the returned `Run` knows its own provenance
-(model size, iterations, wall time, device), so every number a chapter prints says how it was produced.
+used, and the returned `Run` knows its own provenance (model size, iterations, wall time, device, when it was
+trained), so every number a chapter prints says how it was produced.
+
+Runs live in `runs/<experiment>-<scale>-<key>/`, where `<key>` is a short hash of everything that decides the result
+(`charlab.train.run_key`: the full config, the data file's sha256, the training code's sha256). A finished run with
+the same key is reused instead of trained again, so re-executing a chapter whose training did not change costs only
+its analysis, and the neurons chapter reads the models chapters 5, 6 and 8 trained. Any change to the config, the
+data or the training code gives another key and so a fresh run. A run whose callbacks must watch it train is always
+trained. Each call is logged to `$CHARLAB_RUN_LOG` when set (the book's executor sets it) so a page's stamp says
+which runs were reused and when they were trained.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
 import shutil
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,9 +30,9 @@ from .config import TrainConfig
 from .datasets import default_data_dir, ensure
 from .evaluate import score_split
 from .presets import normalize_scale, preset_for
-from .provenance import device_description, format_duration
+from .provenance import format_duration
 from .text import read_text
-from .train import TrainResult, resolve_device, train
+from .train import TrainResult, finished_run, load_metrics, run_key, train
 
 
 def runs_dir() -> Path:
@@ -38,9 +48,11 @@ class Run:
     data_path: Path
     config: TrainConfig
     result: TrainResult
-    wall_s: float
-    device: str
+    wall_s: float  # training time, when it was trained
+    device: str  # where it was trained
     parameters: int
+    trained_utc: str = ""
+    reused: bool = False  # True: a finished run with the same key was found, nothing was trained by this call
 
     @property
     def metrics(self) -> list[dict[str, Any]]:
@@ -63,21 +75,42 @@ class Run:
         return (f"{c.cell.upper()} {c.num_layers}x{c.hidden_size} ({self.parameters / 1e6:.2f} M parameters), "
                 f"batch {c.batch_size} x {c.seq_len} characters, {r.iters:,} iterations ({r.epoch:.2f} epochs) "
                 f"in {format_duration(self.wall_s)} on {self.device}; best val loss {best:.4f} nats/char "
-                f"({best / math.log(2):.3f} bits/char). Preset {self.experiment}-{self.scale}.")
+                f"({best / math.log(2):.3f} bits/char). Preset {self.experiment}-{self.scale}"
+                + (f"; a finished run reused, trained {self.trained_utc}." if self.reused else "."))
 
 
 def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, data_path: str | Path | None = None,
-                   callbacks: list[Callback] = (), progress: bool = True, **overrides: Any) -> Run:
-    """Train `experiment` at `scale` from scratch on its dataset (fetched if needed) or on `data_path`."""
+                   callbacks: list[Callback] = (), progress: bool = True, reuse: bool = True,
+                   **overrides: Any) -> Run:
+    """Train `experiment` at `scale` on its dataset (fetched if needed) or on `data_path`, or with `reuse` (the
+    default, ignored when there are `callbacks`) reuse the finished run of exactly the same key."""
     scale = normalize_scale(scale)
     config = preset_for(experiment, scale).with_overrides(**overrides)
     data_path = Path(data_path) if data_path else ensure(dataset or experiment)
-    run_dir = runs_dir() / f"{experiment}-{scale}"
-    if run_dir.exists():
-        shutil.rmtree(run_dir)  # a chapter's run is always a fresh one: its outputs must match this code
-    t0 = time.perf_counter()
-    result = train(data_path, config, run_dir, callbacks=list(callbacks), progress=progress)
-    wall = time.perf_counter() - t0
-    ckpt = load_checkpoint(run_dir)
-    return Run(experiment, scale, run_dir, data_path, config, result, wall,
-               device_description(resolve_device(config.device)), ckpt.model.num_parameters())
+    key = run_key(data_path, config)
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    run_dir = runs_dir() / f"{experiment}-{scale}-{digest}"
+    manifest = finished_run(run_dir, key) if reuse and not callbacks else None
+    reused = manifest is not None
+    if not reused:
+        if run_dir.exists():
+            shutil.rmtree(run_dir)  # an unfinished run, or one a callback must watch again: start afresh
+        train(data_path, config, run_dir, callbacks=list(callbacks), progress=progress)
+        manifest = finished_run(run_dir, key)
+        assert manifest is not None, "a finished training writes its manifest"
+    best = manifest["best_val_loss"]  # null in JSON when the run had no validation split
+    result = TrainResult(run_dir, manifest["iters"], manifest["epoch"], math.inf if best is None else best,
+                         load_metrics(run_dir), manifest["stopped_by"])
+    run = Run(experiment, scale, run_dir, data_path, config, result, manifest["train_s"], manifest["device"],
+              load_checkpoint(run_dir).model.num_parameters(), manifest["finished_utc"], reused)
+    _log(run)
+    return run
+
+
+def _log(run: Run) -> None:
+    """One JSON line per run to $CHARLAB_RUN_LOG (set by `python -m charlab.book execute` for the page's stamp)."""
+    path = os.environ.get("CHARLAB_RUN_LOG")
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps({"run": run.run_dir.name, "reused": run.reused, "trained_utc": run.trained_utc,
+                                "train_s": run.wall_s, "device": run.device}) + "\n")

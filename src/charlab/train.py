@@ -1,8 +1,10 @@
 """The training loop: truncated BPTT over contiguous streams, periodic validation, safe checkpoints.
 
 A run directory holds `config.json`, `metrics.jsonl` (one line per evaluation), `last.safetensors` and
-`best.safetensors`. Everything needed to continue is in the checkpoint (weights, optimizer moments, the carried
-hidden state, RNG state, position), so on CPU with a seed an interrupted-and-resumed run reproduces the losses of an
+`best.safetensors`, and once training has finished `run.json`: what was trained (the config, the data's sha256, the
+training code's sha256) and when, where and how long, so a later identical request can reuse the run.
+Everything needed to continue is in the checkpoint (weights, optimizer moments, the carried hidden state, RNG
+state, position), so on CPU with a seed an interrupted-and-resumed run reproduces the losses of an
 uninterrupted one. Ctrl-C is deferred to the end of the current iteration, a checkpoint is written, then training
 stops; a non-finite loss stops training before anything is saved, so the last good checkpoint survives.
 """
@@ -16,6 +18,7 @@ import math
 import signal
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +42,14 @@ from .config import TrainConfig, to_json
 from .errors import CharlabError
 from .evaluate import score_ids
 from .model import CharRNN, ModelConfig, State, detach_state
+from .provenance import device_description
 from .text import Vocab, read_text
 
 LN2 = math.log(2)
-RUN_FILES = ("config.json", "metrics.jsonl", "samples.jsonl", LAST, BEST)  # what a run directory holds
+MANIFEST = "run.json"  # written when training finishes: what was trained, and when, where and how long
+RUN_FILES = ("config.json", "metrics.jsonl", "samples.jsonl", LAST, BEST, MANIFEST)  # what a run directory holds
+# The modules whose code decides what a run learns: a finished run is reused only while none of them has changed.
+TRAINING_CODE = ("batching.py", "checkpoint.py", "config.py", "evaluate.py", "model.py", "text.py", "train.py")
 DIVERGED_FACTOR = 3.0  # losses above 3 x ln V: an untrained model scores ln V, and training only goes down from there
 
 
@@ -66,6 +73,35 @@ def resolve_device(name: str) -> torch.device:
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise CharlabError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu")
     return torch.device(name)
+
+
+def training_code_sha256() -> str:
+    """One hash over the source of every module in TRAINING_CODE."""
+    h = hashlib.sha256()
+    for name in TRAINING_CODE:
+        h.update((Path(__file__).parent / name).read_bytes())
+    return h.hexdigest()
+
+
+def run_key(data_path: str | Path, config: TrainConfig) -> dict[str, Any]:
+    """What decides a run's result: the full config (preset plus overrides), the data file's bytes and the
+    training code. Two requests with the same key would train the same model."""
+    with open(data_path, "rb") as f:
+        data_sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+    return {"train_config": config.to_dict(), "data_sha256": data_sha256, "code_sha256": training_code_sha256()}
+
+
+def finished_run(run_dir: str | Path, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest of the finished run in `run_dir` if it was trained with exactly `key`, else None (no run, an
+    unfinished or interrupted one, another config, other data, changed training code, a missing checkpoint)."""
+    run_dir = Path(run_dir)
+    try:
+        manifest = json.loads((run_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("key") != json.loads(to_json(key)):
+        return None
+    return manifest if (run_dir / LAST).is_file() and (run_dir / BEST).is_file() else None
 
 
 # What a user, a scheduler, `docker stop` or a closed terminal sends: each stops training like Ctrl-C.
@@ -331,6 +367,7 @@ class Trainer:
                 indent=2,
             )
         )
+        (self.run_dir / MANIFEST).unlink(missing_ok=True)  # until this training finishes, the run is not finished
         # metrics.jsonl always mirrors the checkpoint's metrics, so a resumed run never shows stale lines
         (self.run_dir / "metrics.jsonl").write_text("".join(to_json(r) + "\n" for r in self.metrics))
         self._t0 = time.perf_counter()
@@ -384,7 +421,24 @@ class Trainer:
                     break
         for cb in self.callbacks:
             cb.on_train_end(self)
+        self._write_manifest(stopped_by)
         return TrainResult(self.run_dir, self.iter, self.epoch, self.best_val, self.metrics, stopped_by)
+
+    def _write_manifest(self, stopped_by: str) -> None:
+        manifest = {
+            "key": run_key(self.data_path, self.config),
+            "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "train_s": round(self.elapsed(), 1),
+            "device": device_description(self.device),
+            "torch": torch.__version__,
+            "iters": self.iter,
+            "epoch": self.epoch,
+            "best_val_loss": self.best_val,
+            "stopped_by": stopped_by,
+        }
+        tmp = self.run_dir / (MANIFEST + ".tmp")
+        tmp.write_text(to_json(manifest, indent=2))
+        tmp.replace(self.run_dir / MANIFEST)
 
 
 def train(

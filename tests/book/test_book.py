@@ -75,6 +75,12 @@ def test_stamp_markdown_shows_the_provenance():
     ]
     for expected in expected_parts:
         assert expected in text
+    assert "Training" not in text  # a page that trains nothing says nothing about training
+    runs = [dict(run="a-cpu-1", reused=False, trained_utc="2026-01-01 00:00 UTC", train_s=200.0, device="CPU"),
+            dict(run="b-cpu-2", reused=True, trained_utc="2025-12-31 23:00 UTC", train_s=90.0, device="GPU H100")]
+    text = stamp_markdown(fake_stamp(nb, runs=runs))
+    assert ("**Training:** trained here: `a-cpu-1` (3 min 20 s); reused finished runs with the same config, data "
+            "and training code: `b-cpu-2` (trained 2025-12-31 23:00 UTC in 1 min 30 s on GPU H100)") in text
 
 
 @pytest.mark.parametrize(
@@ -150,6 +156,9 @@ def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fa
         "import os\nSCALE = os.environ.get('CHARLAB_SCALE', 'cpu')\nprint(SCALE)",
         "print(open('local.txt').read())",
         "from charlab.widgets import TemperatureWidget\nTemperatureWidget({0.5: 'a', 1.0: 'b'})",
+        "import json, os\nwith open(os.environ['CHARLAB_RUN_LOG'], 'a') as f:\n"
+        "    f.write(json.dumps(dict(run='pg-smoke-1', reused=True, trained_utc='2026-01-01 00:00 UTC', train_s=61.0,"
+        " device='CPU x')) + '\\n')",  # what run_experiment logs
         datasets=["tiny"],
     )
     nbformat.write(nb, source)
@@ -165,6 +174,9 @@ def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fa
     assert stamp["scale"] == "smoke" and stamp["wall_s"] == pytest.approx(wall, abs=0.1)
     assert stamp["datasets"] == {"tiny": fake_datasets.sha256_file(fake_datasets.dataset_path("tiny"))}
     assert done.metadata["charlab"]["stamp"] == stamp
+    assert stamp["runs"] == [dict(run="pg-smoke-1", reused=True, trained_utc="2026-01-01 00:00 UTC", train_s=61.0,
+                                  device="CPU x")]
+    assert "`pg-smoke-1` (trained 2026-01-01 00:00 UTC in 1 min 01 s on CPU x)" in done.cells[1].source
     assert "smoke-scale outputs" in stale_reason(done)  # the code matches, but smoke outputs are CI-only
 
 

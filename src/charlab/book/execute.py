@@ -9,7 +9,9 @@ kernel. A failed notebook is never written over its committed version.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -86,8 +88,9 @@ def execute_notebook(
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     start = time.monotonic()
+    log = Path(tempfile.mkstemp(prefix="charlab-runs-", suffix=".jsonl")[1])  # runs trained or reused, for the stamp
     try:
-        with _env(CHARLAB_SCALE=scale):
+        with _env(CHARLAB_SCALE=scale, CHARLAB_RUN_LOG=str(log)):
             client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
         if Path(output).resolve() != path.resolve():
@@ -97,9 +100,12 @@ def execute_notebook(
         else:
             reason = str(e).strip().splitlines()[0]
         raise NotebookFailed(path, _failed_cell(nb), reason) from None
+    finally:
+        runs = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        log.unlink()
     wall = time.monotonic() - start
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo, cwd=path.parent.resolve())
+    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo, cwd=path.parent.resolve(), runs=runs)
     apply_stamp(nb, stamp)
     nbformat.validate(nb)
     nbformat.write(nb, output)

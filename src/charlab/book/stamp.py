@@ -90,9 +90,11 @@ def _chdir(path: Path) -> Iterator[None]:
 
 
 def make_stamp(
-    nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: str, repo: Path, cwd: Path | None = None
+    nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: str, repo: Path, cwd: Path | None = None,
+    runs: list[dict] | None = None,
 ) -> dict:
-    """The stamp's data for an executed notebook (JSON-serialisable); `cwd` is where its kernel ran."""
+    """The stamp's data for an executed notebook (JSON-serialisable); `cwd` is where its kernel ran, `runs` the
+    training runs it trained or reused (`charlab.experiments` logs them)."""
     commit, dirty = git_state(repo)
     declared = nb.metadata.get("charlab", {}).get("datasets", [])
     return {
@@ -108,6 +110,7 @@ def make_stamp(
         "datasets": dataset_hashes(list(declared), cwd),
         "python": platform.python_version(),
         "code_sha256": code_sha256(nb),
+        "runs": runs or [],
     }
 
 
@@ -139,7 +142,20 @@ def stamp_markdown(stamp: dict) -> str:
         lines.append(f"> - **Data:** {data}")
     else:
         lines.append("> - **Data:** none")
+    if stamp.get("runs"):
+        lines.append(f"> - **Training:** {_runs_markdown(stamp['runs'])}")
     return "\n".join(lines)
+
+
+def _runs_markdown(runs: list[dict]) -> str:
+    """Which runs this execution trained and which it reused, with when and where the reused ones were trained,
+    so a short wall time is never mistaken for the cost of the training."""
+    trained = [f"`{r['run']}` ({format_duration(r['train_s'])})" for r in runs if not r["reused"]]
+    reused = [f"`{r['run']}` (trained {r['trained_utc']} in {format_duration(r['train_s'])} on {r['device']})"
+              for r in runs if r["reused"]]
+    parts = ([f"trained here: {', '.join(trained)}"] if trained else []) + (
+        [f"reused finished runs with the same config, data and training code: {', '.join(reused)}"] if reused else [])
+    return "; ".join(parts)
 
 
 def apply_stamp(nb: nbformat.NotebookNode, stamp: dict) -> None:
