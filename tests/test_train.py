@@ -220,3 +220,42 @@ def test_run_files_are_strict_json():
     text = to_json({"val_loss": float("nan"), "lr": [1.0, float("inf")], "iter": 3})
     assert text == '{"val_loss": null, "lr": [1.0, null], "iter": 3}'
     _json.loads(text, parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))  # no NaN/Infinity tokens
+
+
+def test_precision_is_validated_and_auto_follows_the_hardware(monkeypatch):
+    from charlab.train import resolve_precision
+
+    with pytest.raises(CharlabError, match="unknown precision 'fp16'; use auto, fp32 or bf16"):
+        TrainConfig(precision="fp16")
+    cpu = torch.device("cpu")
+    assert resolve_precision("fp32", cpu) == torch.float32 and resolve_precision("bf16", cpu) == torch.bfloat16
+    monkeypatch.setattr("charlab.train.cpu_has_fast_bf16", lambda: True)
+    assert resolve_precision("auto", cpu) == torch.bfloat16
+    monkeypatch.setattr("charlab.train.cpu_has_fast_bf16", lambda: False)
+    assert resolve_precision("auto", cpu) == torch.float32
+
+
+def test_bf16_forward_pass_is_close_to_fp32_and_keeps_weights_and_loss_in_fp32():
+    from charlab.train import build_model, forward_loss
+
+    model = build_model(TINY, 12)
+    x, y = torch.randint(12, (4, 16), generator=torch.Generator().manual_seed(0)).chunk(2, dim=1)
+    loss32, _ = forward_loss(model, x, y, None)
+    loss16, state = forward_loss(model, x, y, None, torch.bfloat16)
+    assert loss16.dtype == torch.float32 and abs(loss16.item() - loss32.item()) < 0.02
+    assert loss16.item() != loss32.item()  # the products really ran in bf16
+    loss16.backward()
+    assert all(p.dtype == torch.float32 and p.grad.dtype == torch.float32 for p in model.parameters())
+
+
+def test_bf16_training_learns_records_its_precision_and_resumes(text_file, tmp_path):
+    config = TINY.with_overrides(precision="bf16", dropout=0.0)
+    train(text_file, config, tmp_path / "run", progress=False)
+    rows = load_metrics(tmp_path / "run")
+    assert rows[-1]["val_loss"] < rows[0]["val_loss"] - 0.3
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["precision"] == "bf16"
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["precision"] == "bf16"
+    ckpt = load_checkpoint(tmp_path / "run", prefer=LAST)
+    assert all(t.dtype == torch.float32 for t in ckpt.tensors.values() if t.is_floating_point())
+    more = train(text_file, None, tmp_path / "run", resume=True, progress=False, overrides={"max_iters": 32})
+    assert more.iters == 32

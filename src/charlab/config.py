@@ -68,6 +68,7 @@ class TrainConfig:
     eval_max_chunks: int = 0  # 0 = the whole validation split
     seed: int = 1337
     device: str = "auto"  # auto | cpu | cuda
+    precision: str = "fp32"  # fp32 | bf16 (mixed: bf16 matmuls, fp32 weights, optimizer and loss) | auto (bf16 if fast)
 
     def __post_init__(self) -> None:
         for name, low, high, low_open in _RANGES:
@@ -78,6 +79,8 @@ class TrainConfig:
             raise CharlabError(f"unknown optimizer {self.optimizer!r}; use adam or rmsprop")
         if self.lr_schedule not in ("charrnn", "cosine", "constant"):
             raise CharlabError(f"unknown lr_schedule {self.lr_schedule!r}; use charrnn, cosine or constant")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise CharlabError(f"unknown precision {self.precision!r}; use auto, fp32 or bf16")
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise CharlabError(f"unknown device {self.device!r}; use auto, cpu or cuda")
 

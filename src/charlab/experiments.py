@@ -52,6 +52,7 @@ class Run:
     device: str  # where it was trained
     parameters: int
     trained_utc: str = ""
+    precision: str = "fp32"  # what the forward pass ran in (`auto` resolved)
     reused: bool = False  # True: a finished run with the same key was found, nothing was trained by this call
 
     @property
@@ -72,11 +73,12 @@ class Run:
     def summary(self) -> str:
         c, r = self.config, self.result
         best = r.best_val_loss
+        where = f"on {self.device}" + (f" in {self.precision}" if self.precision != "fp32" else "")
+        reused = f"; a finished run reused, trained {self.trained_utc}" if self.reused else ""
         return (f"{c.cell.upper()} {c.num_layers}x{c.hidden_size} ({self.parameters / 1e6:.2f} M parameters), "
                 f"batch {c.batch_size} x {c.seq_len} characters, {r.iters:,} iterations ({r.epoch:.2f} epochs) "
-                f"in {format_duration(self.wall_s)} on {self.device}; best val loss {best:.4f} nats/char "
-                f"({best / math.log(2):.3f} bits/char). Preset {self.experiment}-{self.scale}"
-                + (f"; a finished run reused, trained {self.trained_utc}." if self.reused else "."))
+                f"in {format_duration(self.wall_s)} {where}; best val loss {best:.4f} nats/char "
+                f"({best / math.log(2):.3f} bits/char). Preset {self.experiment}-{self.scale}{reused}.")
 
 
 def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, data_path: str | Path | None = None,
@@ -102,7 +104,7 @@ def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, d
     result = TrainResult(run_dir, manifest["iters"], manifest["epoch"], math.inf if best is None else best,
                          load_metrics(run_dir), manifest["stopped_by"])
     run = Run(experiment, scale, run_dir, data_path, config, result, manifest["train_s"], manifest["device"],
-              load_checkpoint(run_dir).model.num_parameters(), manifest["finished_utc"], reused)
+              load_checkpoint(run_dir).model.num_parameters(), manifest["finished_utc"], manifest["precision"], reused)
     _log(run)
     return run
 
@@ -113,4 +115,4 @@ def _log(run: Run) -> None:
     if path:
         with open(path, "a") as f:
             f.write(json.dumps({"run": run.run_dir.name, "reused": run.reused, "trained_utc": run.trained_utc,
-                                "train_s": run.wall_s, "device": run.device}) + "\n")
+                                "train_s": run.wall_s, "device": run.device, "precision": run.precision}) + "\n")

@@ -107,6 +107,9 @@ class CharRNN(nn.Module):
         return logits[:, 0], state
 
 
-def detach_state(state: State) -> State:
-    """Cut the graph between chunks (truncated BPTT) while keeping the values (the carried hidden state)."""
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+def detach_state(state: State, dtype: torch.dtype | None = None) -> State:
+    """Cut the graph between chunks (truncated BPTT) while keeping the values (the carried hidden state), cast to
+    `dtype` if given (a bf16 forward pass returns a bf16 state)."""
+    if isinstance(state, tuple):
+        return tuple(s.detach().to(dtype or s.dtype) for s in state)
+    return state.detach().to(dtype or state.dtype)

@@ -16,7 +16,7 @@ import torch
 from .config import TrainConfig
 from .errors import CharlabError
 from .model import detach_state
-from .train import build_model, build_optimizer, forward_loss, update
+from .train import build_model, build_optimizer, forward_loss, resolve_precision, update
 
 
 def _sync(device: torch.device) -> None:
@@ -30,13 +30,14 @@ def time_per_batch(config: TrainConfig, vocab_size: int, iters: int = 3, device:
     model, batch size and sequence length, after `warmup` uncounted iterations.
 
     Model, optimizer, loss and update are `charlab.train`'s own building blocks, so this times what training
-    runs. The hidden state is carried between iterations (truncated BPTT), like a real run.
+    runs, at `config.precision`. The hidden state is carried between iterations (truncated BPTT), like a run.
     """
     if iters < 1 or warmup < 0:
         raise CharlabError(f"iters must be >= 1 and warmup >= 0 (got {iters}, {warmup})")
     if vocab_size < 1:
         raise CharlabError(f"vocab_size must be positive, got {vocab_size}")
     device = torch.device(device)
+    dtype = resolve_precision(config.precision, device)
     gen = torch.Generator().manual_seed(seed)
     model = build_model(config, vocab_size).to(device).train()
     opt = build_optimizer(model, config)
@@ -48,9 +49,9 @@ def time_per_batch(config: TrainConfig, vocab_size: int, iters: int = 3, device:
     for i in range(warmup + iters):
         _sync(device)
         t0 = time.perf_counter()
-        loss, state = forward_loss(model, x, y, state)
+        loss, state = forward_loss(model, x, y, state, dtype)
         update(model, opt, loss, config)
-        state = detach_state(state)
+        state = detach_state(state, torch.float32)
         _sync(device)
         if i >= warmup:
             times.append(time.perf_counter() - t0)

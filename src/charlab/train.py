@@ -42,7 +42,7 @@ from .config import TrainConfig, to_json
 from .errors import CharlabError
 from .evaluate import score_ids
 from .model import CharRNN, ModelConfig, State, detach_state
-from .provenance import device_description
+from .provenance import cpu_has_fast_bf16, device_description
 from .text import Vocab, read_text
 
 LN2 = math.log(2)
@@ -104,6 +104,18 @@ def finished_run(run_dir: str | Path, key: dict[str, Any]) -> dict[str, Any] | N
     return manifest if (run_dir / LAST).is_file() and (run_dir / BEST).is_file() else None
 
 
+def resolve_precision(name: str, device: torch.device) -> torch.dtype:
+    """The dtype of the autocast region (the forward pass): bf16 for `bf16`, and for `auto` where the hardware
+    runs bf16 matrix products fast (a GPU that supports it, a CPU with AVX512-BF16 or AMX); fp32 otherwise."""
+    if name == "auto":
+        fast = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_fast_bf16()
+        return torch.bfloat16 if fast else torch.float32
+    return torch.bfloat16 if name == "bf16" else torch.float32
+
+
+PRECISION_NAMES = {torch.float32: "fp32", torch.bfloat16: "bf16"}
+
+
 # What a user, a scheduler, `docker stop` or a closed terminal sends: each stops training like Ctrl-C.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -149,10 +161,14 @@ def build_optimizer(model: CharRNN, config: TrainConfig) -> torch.optim.Optimize
     return torch.optim.RMSprop(params, lr=config.lr, alpha=0.95, eps=1e-8, weight_decay=config.weight_decay)
 
 
-def forward_loss(model: CharRNN, x: torch.Tensor, y: torch.Tensor, state: State | None) -> tuple[torch.Tensor, State]:
-    """Mean cross-entropy of predicting `y` from `x` (both batch x time), and the state after the chunk."""
-    logits, state = model(x, state)
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1)), state
+def forward_loss(model: CharRNN, x: torch.Tensor, y: torch.Tensor, state: State | None,
+                 dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, State]:
+    """Mean cross-entropy of predicting `y` from `x` (both batch x time), and the state after the chunk. With
+    `dtype` bf16 the forward pass runs under autocast (weights stay fp32; matrix products in bf16) and the loss is
+    computed in fp32."""
+    with torch.autocast(x.device.type, dtype=dtype, enabled=dtype != torch.float32):
+        logits, state = model(x, state)
+    return F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), y.reshape(-1)), state
 
 
 def update(model: CharRNN, optimizer: torch.optim.Optimizer, loss: torch.Tensor, config: TrainConfig) -> None:
@@ -188,6 +204,7 @@ class Trainer:
         self.config = self._config(config, ckpt, overrides or {}, force)
         self._load_data(ckpt)
         self.device = resolve_device(self.config.device)
+        self.dtype = resolve_precision(self.config.precision, self.device)
         torch.manual_seed(self.config.seed)
         model = ckpt.model if ckpt else build_model(self.config, len(self.vocab))
         self.model = model.to(self.device)
@@ -274,11 +291,11 @@ class Trainer:
         x, y = (t.to(self.device, non_blocking=True) for t in self.train_data.chunk(chunk))
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.iter)
-        loss, hidden = forward_loss(self.model, x, y, self.hidden)
+        loss, hidden = forward_loss(self.model, x, y, self.hidden, self.dtype)
         value = loss.item()
         self._check_diverged(value, f"iteration {self.iter + 1}")
         update(self.model, self.optimizer, loss, c)
-        self.hidden = detach_state(hidden)
+        self.hidden = detach_state(hidden, torch.float32)  # carried (and checkpointed) in fp32 at any precision
         self.iter += 1
         return value
 
@@ -363,6 +380,7 @@ class Trainer:
                     "data_sha256": self.data_sha256,
                     "parameters": self.model.num_parameters(),
                     "device": str(self.device),
+                    "precision": PRECISION_NAMES[self.dtype],
                 },
                 indent=2,
             )
@@ -430,6 +448,7 @@ class Trainer:
             "finished_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "train_s": round(self.elapsed(), 1),
             "device": device_description(self.device),
+            "precision": PRECISION_NAMES[self.dtype],
             "torch": torch.__version__,
             "iters": self.iter,
             "epoch": self.epoch,

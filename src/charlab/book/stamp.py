@@ -150,8 +150,11 @@ def stamp_markdown(stamp: dict) -> str:
 def _runs_markdown(runs: list[dict]) -> str:
     """Which runs this execution trained and which it reused, with when and where the reused ones were trained,
     so a short wall time is never mistaken for the cost of the training."""
-    trained = [f"`{r['run']}` ({format_duration(r['train_s'])})" for r in runs if not r["reused"]]
-    reused = [f"`{r['run']}` (trained {r['trained_utc']} in {format_duration(r['train_s'])} on {r['device']})"
+    def bf16(r: dict) -> str:
+        return ", bf16" if r.get("precision") == "bf16" else ""
+
+    trained = [f"`{r['run']}` ({format_duration(r['train_s'])}{bf16(r)})" for r in runs if not r["reused"]]
+    reused = [f"`{r['run']}` (trained {r['trained_utc']} in {format_duration(r['train_s'])} on {r['device']}{bf16(r)})"
               for r in runs if r["reused"]]
     parts = ([f"trained here: {', '.join(trained)}"] if trained else []) + (
         [f"reused finished runs with the same config, data and training code: {', '.join(reused)}"] if reused else [])
