@@ -71,6 +71,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             return 0
     result = train(data, config, args.out, resume=args.resume, progress=not args.quiet, overrides=overrides,
                    force=args.force)
+    if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports for all
+        return 0
     final = result.metrics[-1]["val_loss"] if result.metrics else math.nan
     print(
         f"done: {result.iters} iterations ({result.epoch:.2f} epochs), final val loss {final:.4f} nats/char, "
@@ -230,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except TrainingInterrupted as e:
-        print(f"charlab: {e}", file=sys.stderr)
+        if os.environ.get("RANK", "0") == "0":  # under torchrun every rank stopped at the same iteration
+            print(f"charlab: {e}", file=sys.stderr)
         return 130
     except CharlabError as e:
         print(f"charlab: error: {e}", file=sys.stderr)

@@ -7,6 +7,12 @@ Everything needed to continue is in the checkpoint (weights, optimizer moments, 
 state, position), so on CPU with a seed an interrupted-and-resumed run reproduces the losses of an
 uninterrupted one. Ctrl-C is deferred to the end of the current iteration, a checkpoint is written, then training
 stops; a non-finite loss stops training before anything is saved, so the last good checkpoint survives.
+
+Under `torchrun --nproc_per_node N -m charlab train ...` the same loop runs data-parallel
+(`DistributedDataParallel`, gloo on CPU, NCCL on GPU): `batch_size` stays the global batch, each rank reads its
+own batch_size / N of the contiguous streams, gradients are averaged, and the ranks agree every iteration on the
+loss, the clock and whether to stop. Rank 0 alone evaluates, writes metrics, checkpoints (with every rank's part
+of the carried state gathered, so the checkpoint is the one a single process would write) and the progress bar.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 import signal
 import time
 from dataclasses import dataclass, field
@@ -23,7 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
 from .batching import StreamBatcher, split_ids
@@ -204,10 +213,18 @@ class Trainer:
         self.config = self._config(config, ckpt, overrides or {}, force)
         self._load_data(ckpt)
         self.device = resolve_device(self.config.device)
+        self.rank, self.world, self._own_group = _join_process_group(self.device)
+        if self.world > 1 and self.device.type == "cuda":
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(self.device)
+        self.local_batch = self._local_batch()
         self.dtype = resolve_precision(self.config.precision, self.device)
         torch.manual_seed(self.config.seed)
         model = ckpt.model if ckpt else build_model(self.config, len(self.vocab))
         self.model = model.to(self.device)
+        # the module the training step runs: DDP averages the gradients across ranks during backward
+        self.net = self.model if self.world == 1 else DistributedDataParallel(
+            self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.optimizer = build_optimizer(self.model, self.config)
         self.iter, self.elapsed_before, self.best_val = 0, 0.0, math.inf
         self.metrics: list[dict[str, Any]] = []
@@ -216,6 +233,20 @@ class Trainer:
             self._restore(ckpt)
         self.train_losses: list[float] = []
         self._t0 = time.perf_counter()
+        self._clock = self.elapsed_before  # with several ranks, the time they agreed on at the last iteration
+
+    def _local_batch(self) -> int:
+        """This rank's share of the batch's streams (all of them in one process)."""
+        c = self.config
+        if c.batch_size % self.world:
+            raise CharlabError(f"--batch-size {c.batch_size} cannot be shared by {self.world} processes: "
+                               f"use a multiple of {self.world}")
+        return c.batch_size // self.world
+
+    @property
+    def streams(self) -> slice:
+        """The rows of the batch (the contiguous streams) this rank reads."""
+        return slice(self.rank * self.local_batch, (self.rank + 1) * self.local_batch)
 
     def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any],
                 force: bool) -> TrainConfig:
@@ -232,7 +263,7 @@ class Trainer:
                 "--force to start over and replace it, or choose another --out"
             )
         for name in present:  # --force: start over, so old metrics and samples do not mix with the new run's
-            (self.run_dir / name).unlink()
+            (self.run_dir / name).unlink(missing_ok=True)  # (under torchrun every rank does this)
         return config.with_overrides(**overrides)
 
     def _load_data(self, ckpt: Checkpoint | None) -> None:
@@ -254,7 +285,7 @@ class Trainer:
         """Continue exactly where the checkpoint stopped: optimizer moments, RNG, carried state, position."""
         restore_optimizer(ckpt, self.optimizer)
         restore_rng(ckpt)
-        self.hidden = restore_hidden(ckpt, self.device)
+        self.hidden = self._my_rows(restore_hidden(ckpt, self.device))
         m = ckpt.meta
         self.iter, self.elapsed_before = m["iter"], m["elapsed_s"]
         self.best_val, self.metrics = m.get("best_val_loss", math.inf), m.get("metrics", [])
@@ -281,18 +312,66 @@ class Trainer:
         return self.iter / len(self.train_data)
 
     def elapsed(self) -> float:
+        if self.world > 1:  # every rank must see the same time, or their learning rates and stops would differ
+            return self._clock
         return self.elapsed_before + time.perf_counter() - self._t0
+
+    # -- agreeing across ranks (each is a no-op in one process) -------------------------------------------------
+
+    def _my_rows(self, state: State | None) -> State | None:
+        """This rank's streams of a state for the whole batch (layers x batch x hidden)."""
+        if state is None or self.world == 1:
+            return state
+        return tuple(s[:, self.streams] for s in state) if isinstance(state, tuple) else state[:, self.streams]
+
+    def _full_state(self) -> State | None:
+        """The carried state of the whole batch, every rank's streams gathered in order (all ranks call this)."""
+        if self.world == 1 or self.hidden is None:
+            return self.hidden
+
+        def gather(t: torch.Tensor) -> torch.Tensor:
+            parts = [torch.empty_like(t) for _ in range(self.world)]
+            dist.all_gather(parts, t.contiguous())
+            return torch.cat(parts, dim=1)
+
+        return tuple(gather(s) for s in self.hidden) if isinstance(self.hidden, tuple) else gather(self.hidden)
+
+    def _mean(self, value: float) -> float:
+        """The mean of `value` over the ranks: the loss of the whole batch."""
+        if self.world == 1:
+            return value
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t)
+        return t.item() / self.world
+
+    def _from_rank0(self, value: float) -> float:
+        if self.world == 1:
+            return value
+        t = torch.tensor([value], dtype=torch.float64, device=self.device)
+        dist.broadcast(t, 0)
+        return t.item()
+
+    def _agree(self, stop: bool, out_of_time: bool) -> tuple[bool, bool]:
+        """Whether any rank was asked to stop or ran out of time, and (with several ranks) the latest clock."""
+        if self.world == 1:
+            return stop, out_of_time
+        now = self.elapsed_before + time.perf_counter() - self._t0
+        t = torch.tensor([float(stop), now], dtype=torch.float64, device=self.device)
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        self._clock = t[1].item()
+        c = self.config
+        return t[0].item() > 0, bool(c.max_time_s and self._clock >= c.max_time_s)
 
     def train_step(self) -> float:
         c = self.config
         chunk = self.iter % len(self.train_data)
         if chunk == 0 or self.hidden is None:
-            self.hidden = self.model.init_state(c.batch_size, self.device)  # a new epoch starts a new stream
-        x, y = (t.to(self.device, non_blocking=True) for t in self.train_data.chunk(chunk))
+            self.hidden = self.model.init_state(self.local_batch, self.device)  # a new epoch starts a new stream
+        x, y = (t[self.streams].to(self.device, non_blocking=True) for t in self.train_data.chunk(chunk))
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.iter)
-        loss, hidden = forward_loss(self.model, x, y, self.hidden, self.dtype)
-        value = loss.item()
+        loss, hidden = forward_loss(self.net, x, y, self.hidden, self.dtype)
+        value = self._mean(loss.item())
         self._check_diverged(value, f"iteration {self.iter + 1}")
         update(self.model, self.optimizer, loss, c)
         self.hidden = detach_state(hidden, torch.float32)  # carried (and checkpointed) in fp32 at any precision
@@ -322,8 +401,10 @@ class Trainer:
         c = self.config
         if len(self.val_ids) < 1:
             return math.nan
-        return score_ids(self.model, self.val_ids, self.val_context,
-                         max_chars=c.eval_max_chunks * c.batch_size * c.seq_len)
+        if self.rank != 0:  # the ranks hold the same weights: rank 0 scores, the others wait for its number
+            return self._from_rank0(0.0)
+        return self._from_rank0(score_ids(self.model, self.val_ids, self.val_context,
+                                          max_chars=c.eval_max_chunks * c.batch_size * c.seq_len))
 
     def _meta(self) -> dict[str, Any]:
         return {
@@ -335,12 +416,15 @@ class Trainer:
             "metrics": self.metrics,
             "data_path": str(self.data_path),
             "data_sha256": self.data_sha256,
+            "world_size": self.world,
         }
 
     def save(self, name: str = LAST) -> Path:
-        return save_checkpoint(
-            self.run_dir / name, self.model, self.vocab, self._meta(), self.optimizer, self.hidden
-        )
+        """Write a checkpoint (rank 0; every rank calls this, to gather the carried state)."""
+        hidden = self._full_state()
+        if self.rank != 0:
+            return self.run_dir / name
+        return save_checkpoint(self.run_dir / name, self.model, self.vocab, self._meta(), self.optimizer, hidden)
 
     def _record_eval(self, recent_losses: list[float], chars: int, train_seconds: float) -> dict[str, Any]:
         val = self.evaluate()
@@ -357,13 +441,14 @@ class Trainer:
             "lr": self.lr_at(max(0, self.iter - 1)),
         }
         self.metrics.append(record)
-        with open(self.run_dir / "metrics.jsonl", "a") as f:
-            f.write(to_json(record) + "\n")
+        if self.rank == 0:
+            with open(self.run_dir / "metrics.jsonl", "a") as f:
+                f.write(to_json(record) + "\n")
         if val < self.best_val:
             self.best_val = val
             self.save(BEST)
         self.save(LAST)
-        for cb in self.callbacks:
+        for cb in self.callbacks if self.rank == 0 else ():
             cb.on_eval(self, record)
         return record
 
@@ -371,26 +456,13 @@ class Trainer:
 
     def train(self) -> TrainResult:
         c = self.config
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.json").write_text(
-            to_json(
-                {
-                    "train_config": c.to_dict(),
-                    "data_path": str(self.data_path),
-                    "data_sha256": self.data_sha256,
-                    "parameters": self.model.num_parameters(),
-                    "device": str(self.device),
-                    "precision": PRECISION_NAMES[self.dtype],
-                },
-                indent=2,
-            )
-        )
-        (self.run_dir / MANIFEST).unlink(missing_ok=True)  # until this training finishes, the run is not finished
-        # metrics.jsonl always mirrors the checkpoint's metrics, so a resumed run never shows stale lines
-        (self.run_dir / "metrics.jsonl").write_text("".join(to_json(r) + "\n" for r in self.metrics))
+        lead = self.rank == 0  # the one process that writes files, prints and runs callbacks
+        if lead:
+            self._write_run_files()
         self._t0 = time.perf_counter()
         self.model.train()
-        for cb in self.callbacks:
+        callbacks = self.callbacks if lead else []
+        for cb in callbacks:
             cb.on_train_start(self)
         if self.iter == 0:
             self._record_eval([], 0, 0.0)  # the untrained model: val loss near ln(vocab size)
@@ -401,7 +473,7 @@ class Trainer:
         bar = tqdm(
             total=self.total_iters,
             initial=self.iter,
-            disable=not self.progress,
+            disable=not self.progress or not lead,
             unit="it",
             desc=f"train {self.run_dir.name}",
             dynamic_ncols=True,
@@ -418,29 +490,43 @@ class Trainer:
                 bar.set_postfix(
                     loss=f"{loss:.3f}", chars_s=f"{chars_per_iter * n_since / t_train:,.0f}", refresh=False
                 )
-                for cb in self.callbacks:
+                for cb in callbacks:
                     cb.on_iter_end(self, loss)
-                if stop["stop"]:
+                stopping, out_of_time = self._agree(
+                    stop["stop"], bool(c.max_time_s and self.elapsed() >= c.max_time_s))
+                if stopping:
                     path = self.save(LAST)
                     raise TrainingInterrupted(
                         f"interrupted at iteration {self.iter}; checkpoint saved to {path}; "
                         "continue with --resume"
                     )
-                out_of_time = c.max_time_s and self.elapsed() >= c.max_time_s
                 if self.iter % c.eval_interval == 0 or self.iter == self.total_iters or out_of_time:
                     rec = self._record_eval(recent, chars_per_iter * n_since, t_train)
-                    bar.write(
-                        f"iter {rec['iter']:>6}  epoch {rec['epoch']:.2f}  train {rec['train_loss']:.4f}  "
-                        f"val {rec['val_loss']:.4f} ({rec['val_bpc']:.3f} bpc)  {rec['elapsed_s']:.0f}s"
-                    )
+                    if lead:
+                        bar.write(
+                            f"iter {rec['iter']:>6}  epoch {rec['epoch']:.2f}  train {rec['train_loss']:.4f}  "
+                            f"val {rec['val_loss']:.4f} ({rec['val_bpc']:.3f} bpc)  {rec['elapsed_s']:.0f}s"
+                        )
                     recent, t_train, n_since = [], 0.0, 0
                 if out_of_time:
                     stopped_by = "max_time_s"
                     break
-        for cb in self.callbacks:
+        for cb in callbacks:
             cb.on_train_end(self)
-        self._write_manifest(stopped_by)
+        if lead:
+            self._write_manifest(stopped_by)
         return TrainResult(self.run_dir, self.iter, self.epoch, self.best_val, self.metrics, stopped_by)
+
+    def _write_run_files(self) -> None:
+        """config.json, and metrics.jsonl as the checkpoint knows it (a resumed run never shows stale lines);
+        the manifest goes until this training finishes, so the run is not taken for a finished one meanwhile."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        run = {"train_config": self.config.to_dict(), "data_path": str(self.data_path),
+               "data_sha256": self.data_sha256, "parameters": self.model.num_parameters(),
+               "device": str(self.device), "precision": PRECISION_NAMES[self.dtype], "world_size": self.world}
+        (self.run_dir / "config.json").write_text(to_json(run, indent=2))
+        (self.run_dir / MANIFEST).unlink(missing_ok=True)
+        (self.run_dir / "metrics.jsonl").write_text("".join(to_json(r) + "\n" for r in self.metrics))
 
     def _write_manifest(self, stopped_by: str) -> None:
         manifest = {
@@ -449,6 +535,7 @@ class Trainer:
             "train_s": round(self.elapsed(), 1),
             "device": device_description(self.device),
             "precision": PRECISION_NAMES[self.dtype],
+            "world_size": self.world,
             "torch": torch.__version__,
             "iters": self.iter,
             "epoch": self.epoch,
@@ -470,8 +557,25 @@ def train(
     overrides: dict[str, Any] | None = None,
     force: bool = False,
 ) -> TrainResult:
-    """Train (or continue) a model on a text file; see `Trainer`."""
-    return Trainer(data_path, config, run_dir, resume, callbacks, progress, overrides, force).train()
+    """Train (or continue) a model on a text file; see `Trainer`. Under torchrun, every rank calls this."""
+    trainer = Trainer(data_path, config, run_dir, resume, callbacks, progress, overrides, force)
+    try:
+        return trainer.train()
+    finally:
+        if trainer._own_group:
+            dist.destroy_process_group()
+
+
+def _join_process_group(device: torch.device) -> tuple[int, int, bool]:
+    """(rank, world size, whether this call created the process group): under torchrun (WORLD_SIZE > 1) join
+    the group, gloo on CPU and NCCL on GPU; in one process (0, 1, False)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1, False
+    created = not dist.is_initialized()
+    if created:
+        dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), dist.get_world_size(), created
 
 
 def load_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
