@@ -30,7 +30,7 @@ _RANGES = (
     ("min_lr_frac", 0, 1, False), ("weight_decay", 0, math.inf, False), ("grad_clip", 0, math.inf, False),
     ("grad_clamp", 0, math.inf, False), ("max_iters", 0, math.inf, False), ("max_epochs", 0, math.inf, True),
     ("max_time_s", 0, math.inf, False), ("eval_interval", 1, math.inf, False),
-    ("eval_max_chunks", 0, math.inf, False), ("seed", 0, 2**63 - 1, False),
+    ("eval_max_chunks", 0, math.inf, False), ("seed", 0, 2**63 - 1, False), ("threads", 0, 4096, False),
 )
 
 
@@ -68,6 +68,7 @@ class TrainConfig:
     eval_max_chunks: int = 0  # 0 = the whole validation split
     seed: int = 1337
     device: str = "auto"  # auto | cpu | cuda
+    threads: int = 0  # CPU threads: 0 = adapt to other processes on the machine (charlab.threads), n = fixed
     precision: str = "fp32"  # fp32 | bf16 (mixed: bf16 matmuls, fp32 weights, optimizer and loss) | auto (bf16 if fast)
 
     def __post_init__(self) -> None:

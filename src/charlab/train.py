@@ -53,6 +53,7 @@ from .evaluate import score_ids
 from .model import CharRNN, ModelConfig, State, detach_state
 from .provenance import cpu_has_fast_bf16, device_description
 from .text import Vocab, read_text
+from .threads import thread_policy
 
 LN2 = math.log(2)
 MANIFEST = "run.json"  # written when training finishes: what was trained, and when, where and how long
@@ -439,6 +440,7 @@ class Trainer:
             "val_bpc": val / LN2,
             "chars_per_s": chars / train_seconds if train_seconds else None,
             "lr": self.lr_at(max(0, self.iter - 1)),
+            "threads": torch.get_num_threads(),
         }
         self.metrics.append(record)
         if self.rank == 0:
@@ -478,11 +480,13 @@ class Trainer:
             desc=f"train {self.run_dir.name}",
             dynamic_ncols=True,
         )
-        with deferred_stop(stop), bar:
+        with deferred_stop(stop), bar, thread_policy(c.threads, self.device) as tuner:
             while self.iter < self.total_iters:
                 t = time.perf_counter()
                 loss = self.train_step()
                 t_train += time.perf_counter() - t
+                if tuner:
+                    tuner.observe(time.perf_counter() - t)
                 n_since += 1
                 recent.append(loss)
                 self.train_losses.append(loss)
