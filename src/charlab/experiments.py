@@ -53,6 +53,7 @@ class Run:
     parameters: int
     trained_utc: str = ""
     precision: str = "fp32"  # what the forward pass ran in (`auto` resolved)
+    world_size: int = 1  # processes that trained it (torchrun)
     reused: bool = False  # True: a finished run with the same key was found, nothing was trained by this call
 
     @property
@@ -104,7 +105,8 @@ def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, d
     result = TrainResult(run_dir, manifest["iters"], manifest["epoch"], math.inf if best is None else best,
                          load_metrics(run_dir), manifest["stopped_by"])
     run = Run(experiment, scale, run_dir, data_path, config, result, manifest["train_s"], manifest["device"],
-              load_checkpoint(run_dir).model.num_parameters(), manifest["finished_utc"], manifest["precision"], reused)
+              load_checkpoint(run_dir).model.num_parameters(), trained_utc=manifest["finished_utc"],
+              precision=manifest["precision"], world_size=manifest["world_size"], reused=reused)
     _log(run)
     return run
 
@@ -115,4 +117,5 @@ def _log(run: Run) -> None:
     if path:
         with open(path, "a") as f:
             f.write(json.dumps({"run": run.run_dir.name, "reused": run.reused, "trained_utc": run.trained_utc,
-                                "train_s": run.wall_s, "device": run.device, "precision": run.precision}) + "\n")
+                                "train_s": run.wall_s, "device": run.device, "precision": run.precision,
+                                "world_size": run.world_size}) + "\n")

@@ -78,10 +78,12 @@ def test_stamp_markdown_shows_the_provenance():
     assert "Training" not in text  # a page that trains nothing says nothing about training
     runs = [dict(run="a-cpu-1", reused=False, trained_utc="2026-01-01 00:00 UTC", train_s=200.0, device="CPU",
                  precision="bf16"),
-            dict(run="b-cpu-2", reused=True, trained_utc="2025-12-31 23:00 UTC", train_s=90.0, device="GPU H100")]
+            dict(run="b-cpu-2", reused=True, trained_utc="2025-12-31 23:00 UTC", train_s=90.0, device="GPU H100",
+                 world_size=8)]
     text = stamp_markdown(fake_stamp(nb, runs=runs))
-    assert ("**Training:** trained here: `a-cpu-1` (3 min 20 s, bf16); reused finished runs with the same config, data "
-            "and training code: `b-cpu-2` (trained 2025-12-31 23:00 UTC in 1 min 30 s on GPU H100)") in text
+    assert ("**Training:** trained here: `a-cpu-1` (3 min 20 s, bf16); reused finished runs with the same config, "
+            "data and training code: `b-cpu-2` (trained 2025-12-31 23:00 UTC in 1 min 30 s on GPU H100, 8 processes)"
+            ) in text
 
 
 @pytest.mark.parametrize(

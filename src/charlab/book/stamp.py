@@ -150,8 +150,9 @@ def stamp_markdown(stamp: dict) -> str:
 def _runs_markdown(runs: list[dict]) -> str:
     """Which runs this execution trained and which it reused, with when and where the reused ones were trained,
     so a short wall time is never mistaken for the cost of the training."""
-    def bf16(r: dict) -> str:
-        return ", bf16" if r.get("precision") == "bf16" else ""
+    def bf16(r: dict) -> str:  # how it was trained, where that is not the plain single-process fp32
+        return (", bf16" if r.get("precision") == "bf16" else "") + (
+            f", {r['world_size']} processes" if r.get("world_size", 1) > 1 else "")
 
     trained = [f"`{r['run']}` ({format_duration(r['train_s'])}{bf16(r)})" for r in runs if not r["reused"]]
     reused = [f"`{r['run']}` (trained {r['trained_utc']} in {format_duration(r['train_s'])} on {r['device']}{bf16(r)})"
