@@ -122,6 +122,7 @@ def test_grid_table_and_plot_show_every_seed():
     drift = ch10.GridRun("rnn", 1, 100, 2, 10_000, 100, 100 * 2048, 10.0, 3.1,
                          [{"iter": 0, "val_loss": 4.4}, {"iter": 50, "val_loss": 2.1}, {"iter": 100, "val_loss": 2.2}])
     assert drift.best_val == 2.1 and drift.label == "vanilla RNN, 1 layer"
+    assert ch10.lost_on_long_streams([*runs, drift]) == [drift]
 
 
 POST_TRAIN = ("The RNN is a network. The RNN with the code works, and the computed program of the RNN is here. "

@@ -51,6 +51,7 @@ GRID = (("rnn", 1), ("gru", 1), ("lstm", 1), ("rnn", 2), ("gru", 2), ("lstm", 2)
 CELL_NAMES = {"rnn": "vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
 CLEAR_MARGIN = 0.1  # nats/char: "clearly beats" (0.14 bits/char, about a 10% lower perplexity)
 NOISE = 0.01  # nats/char: mean differences below this between two short-run models are not read as an ordering
+LOST = 0.2  # nats/char: a run whose whole-split held-out loss is this far above its short-piece validation
 COPY_MIN = 30  # characters: a span this long found verbatim in the training text counts as copied
 META_TEMPERATURE = 0.5  # "generated with low temperature": the post gives no number
 GOLDBERG_NOTEBOOK = "https://nbviewer.org/gist/yoavg/d76121dfde2618422139"
@@ -209,6 +210,12 @@ def heldouts(runs: Sequence[GridRun]) -> dict[tuple[str, int], list[float]]:
     return {k: [r.heldout for r in rs] for k, rs in by_model(runs).items()}
 
 
+def lost_on_long_streams(runs: Sequence[GridRun]) -> list[GridRun]:
+    """The runs whose held-out loss on the whole split (long streams) is more than LOST above their best
+    validation loss on short pieces during training: models that lose their way when they read long stretches."""
+    return [r for r in runs if r.heldout - r.best_val > LOST]
+
+
 def compare(a: Sequence[float], b: Sequence[float]) -> int:
     """Which of two models is ahead, from the held-out losses of their seeds: 1 when `a` is, -1 when `b` is, 0
     when neither. Ahead means a lower mean by more than NOISE *and* every seed of the one below every seed of
@@ -261,10 +268,10 @@ def plot_grid(runs: Sequence[GridRun]) -> plt.Figure:
         h = [r.heldout for r in rs]
         axes[1].bar(i, np.mean(h), color=colours[cell], alpha=0.35 if layers == 1 else 0.2,
                     edgecolor=colours[cell], ls=style["ls"])
-        axes[1].plot([i] * len(h), h, "o", color=colours[cell], ms=5,
-                     label="held-out, whole split (a seed)" if i == 0 else None)
-        axes[1].plot([i] * len(rs), [r.best_val for r in rs], "x", color="0.3", ms=5,
-                     label="validation during training, short pieces" if i == 0 else None)
+        axes[1].plot([i] * len(h), h, "o", color=colours[cell], ms=5)
+        axes[1].plot([i] * len(rs), [r.best_val for r in rs], "x", color="0.3", ms=5)
+    axes[1].plot([], [], "o", color="0.5", ms=5, label="held-out, whole split (a seed)")
+    axes[1].plot([], [], "x", color="0.3", ms=5, label="best validation during training, short pieces")
     axes[0].set_xlabel("characters seen (millions)")
     tops = [m["val_loss"] for r in runs for m in r.metrics[1:]]
     if tops:
