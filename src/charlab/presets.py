@@ -149,10 +149,13 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
     # and 2x96, LSTM 1x128 and 2x82) and the same ITERATION budget: 400 updates on the same batches of 16 x 64
     # characters. With equal parameters, equal updates of equal batches are about equal arithmetic (the FLOPs per
     # character scale with the parameters) and the same 410K characters seen, on any machine. A wall-time budget
-    # (35 s each, before) made the iteration counts depend on the machine's load, so the grid did not reproduce.
+    # (35 s each, before) made the iteration counts depend on the machine's load, so the grid did not reproduce
+    # (the spread that remains between seeds is the models' own: a short-run vanilla RNN or GRU can lose its way
+    # when it reads the held-out split as long streams, `ch10_baselines.lost_on_long_streams`). lr 3e-3 for all:
+    # at 6e-3 the one-layer LSTM gained but the vanilla RNN diverged.
     # Wall time still differs per cell (PyTorch's CPU GRU is the slowest per parameter). Two seeds per model
-    # (the chapter's SIZES). 1x128 in batches of 16 rather than 1x256 in batches of 32: twice the runs in about
-    # the same time. ESTIMATED ~135 ms for one iteration of all six on 2 idle cores (the committed 1x256 grid's
+    # (the chapter's SIZES). 1x128 in batches of 16 rather than 1x256 in batches of 32: twice the runs in less
+    # time. ESTIMATED ~135 ms for one iteration of all six on 2 idle cores (the committed 1x256 grid's
     # 55-137 ms per cell, ~480 ms for all six, scaled by the ratio measured between the two sizes side by side),
     # so 2 x 400 iterations ~110 s, plus ~20 s to score twelve held-out splits (320K characters each). What short
     # equal runs limit: a seventh of an epoch, one learning rate for all; the paper trained each to convergence.
@@ -165,8 +168,8 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
     # LSTM, one-hot, batch 50 x 50, RMSProp 2e-3, 50 epochs) were tried first: on 2 cores they took 37 s and ended
     # underfit (train 2.00, val 2.21 nats/char, both still falling). The tuned cpu model (1x512, batches of 32)
     # for 300 iterations (~60 s) also ended with validation at its best (2.09). A 1x256 LSTM in batches of 16 x 64
-    # makes ~4x more updates per second: 1,200 iterations (30 epochs) reached 1.86, still at its best at the end
-    # (train 1.53), so no cheap run shows over-fitting turn the validation loss up; 1,000 iterations (25 epochs,
+    # costs about a fifth of its time per update: 1,200 iterations (30 epochs) reached 1.86, still at its best at
+    # the end (train 1.53), so no cheap run shows over-fitting turn the validation loss up; 1,000 iterations (25 epochs,
     # ESTIMATED ~30 s on 2 idle cores) reach a better model than before in half the time, and the chapter says
     # what the losses show. Every 40 iterations scores all 4.6K held-out characters.
     "meta": {
