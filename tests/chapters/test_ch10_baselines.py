@@ -9,6 +9,7 @@ from charlab.analysis.textstats import word_set, words
 from charlab.chapters import ch10_baselines as ch10
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
+from charlab.presets import preset_for
 from charlab.train import build_model
 
 matplotlib.use("Agg")
@@ -58,30 +59,70 @@ def test_grid_configs_match_the_parameter_count():
     assert h[("lstm", 1)] == 64 and h[("rnn", 1)] > h[("gru", 1)] > h[("lstm", 1)] > h[("lstm", 2)]
 
 
-def _run(cell, layers, heldout):
+def _run(cell, layers, heldout, seed=1):
     metrics = [{"iter": 0, "elapsed_s": 0.0, "val_loss": 4.0}, {"iter": 100, "elapsed_s": 10.0, "val_loss": heldout}]
-    return ch10.GridRun(cell, layers, 100, 10_000, 100, 100 * 2048, 10.0, heldout, metrics)
+    return ch10.GridRun(cell, layers, 100, seed, 10_000, 100, 100 * 2048, 10.0, heldout, metrics)
 
 
-def _grid(values):
-    return [_run(c, d, values[(c, d)]) for c, d in ch10.GRID]
+def _grid(values, spread=0.01):
+    """Two seeds per model: each value -/+ spread/2 (a tuple gives the seeds' values as they are)."""
+    out = []
+    for c, d in ch10.GRID:
+        v = values[(c, d)]
+        seeds = v if isinstance(v, tuple) else (v - spread / 2, v + spread / 2)
+        out += [_run(c, d, h, seed) for seed, h in enumerate(seeds, start=1)]
+    return out[::-1]  # any order: the chapter groups by model and seed
+
+
+def test_compare_needs_the_mean_and_every_seed():
+    assert ch10.compare([1.00, 1.02], [1.10, 1.12]) == 1
+    assert ch10.compare([1.10, 1.12], [1.00, 1.02]) == -1
+    assert ch10.compare([1.00, 1.15], [1.12, 1.14]) == 0  # means 0.055 apart, but one seed of a is behind b's
+    assert ch10.compare([1.000, 1.001], [1.005, 1.006]) == 0  # separated, but by less than NOISE
+    assert ch10.seeds_text([1.0, 1.5]) == "1.250 (1.000, 1.500)"
 
 
 def test_cell_verdicts():
     paper = {("rnn", 1): 1.6, ("gru", 1): 1.4, ("lstm", 1): 1.4, ("rnn", 2): 1.55, ("gru", 2): 1.35, ("lstm", 2): 1.3}
-    assert ch10.lstm_better_verdict(_grid(paper), "40 s")[0] == "holds"
-    assert ch10.deeper_verdict(_grid(paper), "40 s")[0] == "holds"
+    assert ch10.lstm_better_verdict(_grid(paper), "400 iterations")[0] == "holds"
+    assert ch10.deeper_verdict(_grid(paper), "400 iterations")[0] == "holds"
     mixed = {**paper, ("lstm", 2): 1.6, ("gru", 2): 1.5}
-    v, value, measured = ch10.lstm_better_verdict(_grid(mixed), "40 s")
-    assert v == "holds partly" and "2 layers: RNN - LSTM = -0.050" in value and "40 s" in measured
-    assert ch10.deeper_verdict(_grid(mixed), "40 s")[0] == "holds partly"
+    v, value, measured = ch10.lstm_better_verdict(_grid(mixed), "400 iterations")
+    assert v == "holds partly" and "400 iterations" in measured and "mean of 2 seeds" in value
+    assert "1 layer: RNN - LSTM = +0.200 (separated)" in value
+    assert "2 layers: RNN - LSTM = -0.050 (separated, the other way)" in value
+    assert "LSTM 1.600 (1.595, 1.605)" in measured
+    assert ch10.deeper_verdict(_grid(mixed), "400 iterations")[0] == "holds partly"
     flat = {k: 1.5 for k in paper}
-    assert ch10.lstm_better_verdict(_grid(flat), "40 s")[0] == "not reached at this scale"
-    assert ch10.deeper_verdict(_grid(flat), "40 s")[0] == "not reached at this scale"
-    df = ch10.grid_table(_grid(paper))
-    assert df.loc["LSTM, 2 layers", "held-out loss (nats/char)"] == "1.300"
+    assert ch10.lstm_better_verdict(_grid(flat), "400 iterations")[0] == "not reached at this scale"
+    assert ch10.deeper_verdict(_grid(flat), "400 iterations")[0] == "not reached at this scale"
+    # The LSTM's mean is lower at both depths, but at one layer one of its seeds is behind both RNN seeds: that
+    # ordering flips between seeds and does not count.
+    flips = {**paper, ("lstm", 1): (1.3, 1.7)}
+    v, value, _ = ch10.lstm_better_verdict(_grid(flips), "400 iterations")
+    assert v == "holds partly" and "1 layer: RNN - LSTM = +0.100 (within the seeds' spread)" in value
+    # Deeper: means all favour two layers, but the GRU's seeds overlap
+    overlap = {**paper, ("gru", 1): (1.30, 1.50), ("gru", 2): (1.36, 1.38)}
+    assert ch10.deeper_verdict(_grid(overlap), "400 iterations")[0] == "holds partly"
+
+
+def test_grid_table_and_plot_show_every_seed():
+    paper = {("rnn", 1): 1.6, ("gru", 1): 1.4, ("lstm", 1): 1.4, ("rnn", 2): 1.55, ("gru", 2): 1.35, ("lstm", 2): 1.3}
+    runs = _grid(paper, spread=0.02)
+    df = ch10.grid_table(runs)
+    assert list(df.index) == [ch10.model_label(c, d) for c, d in ch10.GRID]
+    assert df.loc["LSTM, 2 layers", "held-out loss, mean (nats/char)"] == "1.300"
+    assert df.loc["LSTM, 2 layers", "seeds"] == "1: 1.290, 2: 1.310"
+    assert df.loc["LSTM, 2 layers", "spread"] == "0.020"
     assert df.loc["GRU, 1 layer", "parameters"] == "10,000"
-    assert ch10.plot_grid(_grid(paper)) is not None
+    assert df.loc["LSTM, 2 layers", "short pieces, mean (nats/char)"] == "1.300"
+    assert [r.seed for r in ch10.by_model(runs)[("gru", 2)]] == [1, 2]
+    assert ch10.plot_grid(runs) is not None
+    # a run whose long-stream held-out loss is far above what it measured on short pieces during training
+    drift = ch10.GridRun("rnn", 1, 100, 2, 10_000, 100, 100 * 2048, 10.0, 3.1,
+                         [{"iter": 0, "val_loss": 4.4}, {"iter": 50, "val_loss": 2.1}, {"iter": 100, "val_loss": 2.2}])
+    assert drift.best_val == 2.1 and drift.label == "vanilla RNN, 1 layer"
+    assert ch10.lost_on_long_streams([*runs, drift]) == [drift]
 
 
 POST_TRAIN = ("The RNN is a network. The RNN with the code works, and the computed program of the RNN is here. "
@@ -133,5 +174,14 @@ def test_overfitting_and_the_meta_verdict():
 def test_sizes():
     assert ch10.sizes("gpu") == ch10.SIZES["blog"]
     assert max(ch10.sizes("cpu")["orders"]) == 12
+    assert all(len(ch10.sizes(s)["grid_seeds"]) >= 2 for s in ch10.SIZES)
     with pytest.raises(CharlabError):
         ch10.sizes("tiny")
+
+
+def test_the_cpu_grid_has_one_parameter_count_and_one_iteration_budget():
+    base = preset_for("cells", "cpu")
+    target = ch10.parameters(base, 82)  # War and Peace has 82 distinct characters
+    for c in ch10.grid_configs(base, 82):
+        assert abs(ch10.parameters(c, 82) - target) / target < 0.01
+        assert (c.max_iters, c.batch_size, c.seq_len, c.max_time_s) == (base.max_iters, 16, 64, 0)

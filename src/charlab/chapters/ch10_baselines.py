@@ -5,7 +5,9 @@ layers, and the post trained on itself.
   on the same train/validation splits as the LSTM, and `ngram_summary` says per dataset which order is best, how
   far it is from the LSTM and how much of the distance from a unigram model to the LSTM is left.
 - The cell grid trains the six (cell, depth) combinations at the same parameter count (`grid_configs` solves for
-  each one's hidden size) and the same wall-time budget, and `grid_table`/`plot_grid` show what they reached.
+  each one's hidden size) for the same number of updates on the same batches, with several seeds;
+  `grid_table`/`plot_grid` show what each seed reached, and the verdicts read an ordering only where the seeds
+  agree on it (`compare`).
 - The meta part measures low-temperature samples of a model of the post's own source the way it measures the
   post's sample (`POST_META_SAMPLE`): real-word share, repetition, copying (`meta_measures`), in windows of the
   post's sample's length, with windows of the real post as the yardstick.
@@ -33,19 +35,23 @@ from charlab.tables import table
 
 LN2 = math.log(2)
 SIZES = {
-    # orders: the n-gram orders scored; goldberg_orders: unsmoothed orders sampled, as in Goldberg's notebook;
-    # meta_*: low-temperature samples of the model of the post's source, cut into windows of the post's length
-    "smoke": dict(orders=(1, 2, 3), goldberg_orders=(2, 4), sample_len=300, meta_samples=2, meta_len=600),
-    "cpu": dict(orders=tuple(range(1, 13)), goldberg_orders=(2, 4, 7, 10), sample_len=500, meta_samples=8,
-                meta_len=1500),
-    "blog": dict(orders=tuple(range(1, 13)), goldberg_orders=(2, 4, 7, 10), sample_len=1000, meta_samples=16,
-                 meta_len=3000),
+    # orders: the n-gram orders scored (at cpu scale 9 and 11 are left out to save time: the curves change little
+    # there, and a higher order costs more to count and score than a lower one); goldberg_orders: unsmoothed orders
+    # sampled, as in Goldberg's notebook; grid_seeds: the seeds of every model of the cell grid; meta_*:
+    # low-temperature samples of the model of the post's source, cut into windows of the post's length
+    "smoke": dict(orders=(1, 2, 3), goldberg_orders=(2, 4), grid_seeds=(1, 2), sample_len=300, meta_samples=2,
+                  meta_len=600),
+    "cpu": dict(orders=(1, 2, 3, 4, 5, 6, 7, 8, 10, 12), goldberg_orders=(2, 4, 7, 10), grid_seeds=(1, 2),
+                sample_len=500, meta_samples=8, meta_len=1500),
+    "blog": dict(orders=tuple(range(1, 13)), goldberg_orders=(2, 4, 7, 10), grid_seeds=(1, 2, 3), sample_len=1000,
+                 meta_samples=16, meta_len=3000),
 }
 DATASETS = ("tinyshakespeare", "warpeace", "linux")
 GRID = (("rnn", 1), ("gru", 1), ("lstm", 1), ("rnn", 2), ("gru", 2), ("lstm", 2))
 CELL_NAMES = {"rnn": "vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
 CLEAR_MARGIN = 0.1  # nats/char: "clearly beats" (0.14 bits/char, about a 10% lower perplexity)
-NOISE = 0.01  # nats/char: differences below this between two short runs are not read as an ordering
+NOISE = 0.01  # nats/char: mean differences below this between two short-run models are not read as an ordering
+LOST = 0.2  # nats/char: a run whose whole-split held-out loss is this far above its short-piece validation
 COPY_MIN = 30  # characters: a span this long found verbatim in the training text counts as copied
 META_TEMPERATURE = 0.5  # "generated with low temperature": the post gives no number
 GOLDBERG_NOTEBOOK = "https://nbviewer.org/gist/yoavg/d76121dfde2618422139"
@@ -164,78 +170,165 @@ class GridRun:
     cell: str
     num_layers: int
     hidden_size: int
+    seed: int
     parameters: int
     iters: int
     chars: int  # characters trained on (iterations x batch x sequence length)
-    seconds: float
+    seconds: float  # wall time: what the equal budget cost on this machine, not the budget itself
     heldout: float  # whole validation split, best checkpoint (nats/char)
     metrics: list[dict[str, Any]]
 
     @property
+    def key(self) -> tuple[str, int]:
+        return self.cell, self.num_layers
+
+    @property
+    def best_val(self) -> float:
+        """The best validation loss measured during training: short pieces of the split, each read after a
+        burn-in (`charlab.evaluate`), where `heldout` reads the whole split as long streams."""
+        return min((m["val_loss"] for m in self.metrics if m.get("val_loss") is not None), default=math.nan)
+
+    @property
     def label(self) -> str:
-        return f"{CELL_NAMES[self.cell]}, {self.num_layers} layer{'s' if self.num_layers > 1 else ''}"
+        return model_label(self.cell, self.num_layers)
+
+
+def model_label(cell: str, num_layers: int) -> str:
+    return f"{CELL_NAMES[cell]}, {num_layers} layer{'s' if num_layers > 1 else ''}"
+
+
+def by_model(runs: Sequence[GridRun]) -> dict[tuple[str, int], list[GridRun]]:
+    """The runs of each (cell, depth), in GRID order, each model's runs in seed order."""
+    out: dict[tuple[str, int], list[GridRun]] = {}
+    for r in sorted(runs, key=lambda r: (GRID.index(r.key), r.seed)):
+        out.setdefault(r.key, []).append(r)
+    return out
+
+
+def heldouts(runs: Sequence[GridRun]) -> dict[tuple[str, int], list[float]]:
+    """Held-out loss of every seed of each (cell, depth)."""
+    return {k: [r.heldout for r in rs] for k, rs in by_model(runs).items()}
+
+
+def lost_on_long_streams(runs: Sequence[GridRun]) -> list[GridRun]:
+    """The runs whose held-out loss on the whole split (long streams) is more than LOST above their best
+    validation loss on short pieces during training: models that lose their way when they read long stretches."""
+    return [r for r in runs if r.heldout - r.best_val > LOST]
+
+
+def compare(a: Sequence[float], b: Sequence[float]) -> int:
+    """Which of two models is ahead, from the held-out losses of their seeds: 1 when `a` is, -1 when `b` is, 0
+    when neither. Ahead means a lower mean by more than NOISE *and* every seed of the one below every seed of
+    the other, so an ordering that flips between seeds (or a difference within the seeds' spread) is no
+    ordering."""
+    diff = float(np.mean(b) - np.mean(a))
+    if diff > NOISE and max(a) < min(b):
+        return 1
+    if -diff > NOISE and max(b) < min(a):
+        return -1
+    return 0
+
+
+def seeds_text(values: Sequence[float]) -> str:
+    """Mean and every seed's value: "1.812 (1.803, 1.821)"."""
+    return f"{np.mean(values):.3f} ({', '.join(f'{v:.3f}' for v in values)})"
 
 
 def grid_table(runs: Sequence[GridRun]) -> pd.DataFrame:
-    rows = [{"model": r.label, "hidden size": r.hidden_size, "parameters": r.parameters, "iterations": r.iters,
-             "characters seen": r.chars, "wall time (s)": r.seconds, "held-out loss (nats/char)": r.heldout,
-             "bits/char": r.heldout / LN2} for r in runs]
-    return table(rows, {"wall time (s)": "{:.0f}", "held-out loss (nats/char)": "{:.3f}", "bits/char": "{:.3f}"})
+    """One row per (cell, depth): its size, the budget every seed had, the held-out loss of its seeds (mean, each
+    seed, and the spread between the best and the worst) and, beside it, the mean of their best validation loss
+    during training (`GridRun.best_val`, short pieces)."""
+    rows = []
+    for (cell, layers), rs in by_model(runs).items():
+        h = [r.heldout for r in rs]
+        rows.append({"model": model_label(cell, layers), "hidden size": rs[0].hidden_size,
+                     "parameters": rs[0].parameters, "iterations": rs[0].iters, "characters seen": rs[0].chars,
+                     "wall time per run (s)": float(np.mean([r.seconds for r in rs])),
+                     "held-out loss, mean (nats/char)": float(np.mean(h)),
+                     "seeds": ", ".join(f"{r.seed}: {r.heldout:.3f}" for r in rs),
+                     "spread": max(h) - min(h), "bits/char (mean)": float(np.mean(h)) / LN2,
+                     "short pieces, mean (nats/char)": float(np.mean([r.best_val for r in rs]))})
+    return table(rows, {"wall time per run (s)": "{:.0f}", "held-out loss, mean (nats/char)": "{:.3f}",
+                        "spread": "{:.3f}", "bits/char (mean)": "{:.3f}", "short pieces, mean (nats/char)": "{:.3f}"})
 
 
 def plot_grid(runs: Sequence[GridRun]) -> plt.Figure:
-    """Validation loss during training against wall time (left) and characters seen (right): colour = cell,
-    solid = one layer, dashed = two."""
+    """Left: validation loss during training against characters seen, every seed (colour = cell, solid = one
+    layer, dashed = two). Right: the held-out loss of each model, a dot per seed and a bar at the mean, with
+    each seed's best validation loss during training (short pieces) as a cross."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     colours = {"rnn": "C0", "gru": "C2", "lstm": "C1"}
-    for r in runs:
-        style = dict(color=colours[r.cell], ls="-" if r.num_layers == 1 else "--", label=r.label)
-        per_iter = r.chars / r.iters if r.iters else 0
-        axes[0].plot([m["elapsed_s"] for m in r.metrics], [m["val_loss"] for m in r.metrics], **style)
-        axes[1].plot([m["iter"] * per_iter / 1e6 for m in r.metrics], [m["val_loss"] for m in r.metrics], **style)
-    for ax, xlabel in zip(axes, ("wall time (s)", "characters seen (millions)"), strict=True):
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("validation loss (nats/char)")
-        ax.grid(alpha=0.3)
-        tops = [m["val_loss"] for r in runs for m in r.metrics[1:]]
-        if tops:
-            ax.set_ylim(min(tops) - 0.05, max(tops) + 0.05)
+    groups = by_model(runs)
+    for i, ((cell, layers), rs) in enumerate(groups.items()):
+        style = dict(color=colours[cell], ls="-" if layers == 1 else "--")
+        for j, r in enumerate(rs):
+            per_iter = r.chars / r.iters if r.iters else 0
+            axes[0].plot([m["iter"] * per_iter / 1e6 for m in r.metrics], [m["val_loss"] for m in r.metrics],
+                         alpha=0.8, label=r.label if j == 0 else None, **style)
+        h = [r.heldout for r in rs]
+        axes[1].bar(i, np.mean(h), color=colours[cell], alpha=0.35 if layers == 1 else 0.2,
+                    edgecolor=colours[cell], ls=style["ls"])
+        axes[1].plot([i] * len(h), h, "o", color=colours[cell], ms=5)
+        axes[1].plot([i] * len(rs), [r.best_val for r in rs], "x", color="0.3", ms=5)
+    axes[1].plot([], [], "o", color="0.5", ms=5, label="held-out, whole split (a seed)")
+    axes[1].plot([], [], "x", color="0.3", ms=5, label="best validation during training, short pieces")
+    axes[0].set_xlabel("characters seen (millions)")
+    tops = [m["val_loss"] for r in runs for m in r.metrics[1:]]
+    if tops:
+        axes[0].set_ylim(min(tops) - 0.05, max(tops) + 0.05)
     axes[0].legend(fontsize=8)
+    axes[1].set_xticks(range(len(groups)), [model_label(*k).replace(", ", "\n") for k in groups], fontsize=8)
+    every = [v for r in runs for v in (r.heldout, r.best_val)]
+    if every:
+        axes[1].set_ylim(min(every) - 0.1, max(every) + 0.1)
+    axes[1].set_title("held-out loss: a dot per seed, the bar at their mean", fontsize=9)
+    axes[1].legend(fontsize=7)
+    for ax in axes:
+        ax.set_ylabel("validation loss (nats/char)" if ax is axes[0] else "held-out loss (nats/char)")
+        ax.grid(alpha=0.3)
     fig.tight_layout()
     return fig
 
 
-def _by(runs: Sequence[GridRun]) -> dict[tuple[str, int], float]:
-    return {(r.cell, r.num_layers): r.heldout for r in runs}
+def _pair_text(h: Mapping[tuple[str, int], Sequence[float]], a: tuple[str, int], b: tuple[str, int]) -> str:
+    """"+0.123 (seeds: ...)": mean of b minus mean of a, and where the ordering stands."""
+    diff = float(np.mean(h[b]) - np.mean(h[a]))
+    state = {1: "separated", -1: "separated, the other way", 0: "within the seeds' spread"}[compare(h[a], h[b])]
+    return f"{diff:+.3f} ({state})"
 
 
 def lstm_better_verdict(runs: Sequence[GridRun], budget: str) -> tuple[str, str, str]:
-    """"The LSTM ... works slightly better in practice" (than the vanilla RNN): at equal parameters and time,
-    *holds* when the LSTM's held-out loss is lower than the RNN's by more than NOISE at both depths, *holds
-    partly* at one depth, otherwise *not reached at this scale* (short runs say which cell learns fastest, not
-    which is better trained to the end, so they cannot contradict the post)."""
-    h = _by(runs)
-    diffs = {d: h[("rnn", d)] - h[("lstm", d)] for d in (1, 2)}
-    value = ", ".join(f"{d} layer{'s' if d > 1 else ''}: RNN - LSTM = {diffs[d]:+.3f}" for d in (1, 2)) + " nats/char"
-    measured = (f"held-out loss after {budget} each at the same parameter count: "
-                + "; ".join(f"{d} layer{'s' if d > 1 else ''}: vanilla RNN {h[('rnn', d)]:.3f}, GRU "
-                            f"{h[('gru', d)]:.3f}, LSTM {h[('lstm', d)]:.3f}" for d in (1, 2)) + " nats/char")
-    wins = sum(diffs[d] > NOISE for d in (1, 2))
+    """"The LSTM ... works slightly better in practice" (than the vanilla RNN): at equal parameters and budget,
+    *holds* when the LSTM is ahead of the vanilla RNN (`compare`: mean lower by more than NOISE, every seed
+    below every seed of the RNN) at both depths, *holds partly* at one depth, otherwise *not reached at this
+    scale* (short runs say which cell learns fastest, not which is better trained to the end, so they cannot
+    contradict the post)."""
+    h = heldouts(runs)
+    n = min(len(v) for v in h.values())
+    value = "; ".join(f"{d} layer{'s' if d > 1 else ''}: RNN - LSTM = {_pair_text(h, ('lstm', d), ('rnn', d))}"
+                      for d in (1, 2)) + f" nats/char, mean of {n} seeds"
+    measured = (f"held-out loss after {budget} each at the same parameter count, mean (each seed): "
+                + "; ".join(f"{d} layer{'s' if d > 1 else ''}: vanilla RNN {seeds_text(h[('rnn', d)])}, GRU "
+                            f"{seeds_text(h[('gru', d)])}, LSTM {seeds_text(h[('lstm', d)])}" for d in (1, 2))
+                + " nats/char")
+    wins = sum(compare(h[("lstm", d)], h[("rnn", d)]) == 1 for d in (1, 2))
     verdict = {2: "holds", 1: "holds partly"}.get(wins, "not reached at this scale")
     return verdict, value, measured
 
 
 def deeper_verdict(runs: Sequence[GridRun], budget: str) -> tuple[str, str, str]:
     """Deeper stacks help ("a second layer helps", Karpathy, Johnson & Fei-Fei 2015): *holds* when the two-layer
-    model beats the one-layer model of the same cell and parameter count by more than NOISE for all three cells,
+    model is ahead of the one-layer model of the same cell and parameter count (`compare`) for all three cells,
     *holds partly* for one or two, otherwise *not reached at this scale* (at equal parameters a deeper stack is
     narrower and, in a short run, has had less time to pay off)."""
-    h = _by(runs)
-    diffs = {c: h[(c, 1)] - h[(c, 2)] for c in ("rnn", "gru", "lstm")}
-    value = ", ".join(f"{CELL_NAMES[c]} {d:+.3f}" for c, d in diffs.items()) + " nats/char (1 layer - 2 layers)"
-    measured = (f"held-out loss after {budget} each at the same parameter count, one layer against two: "
-                + "; ".join(f"{CELL_NAMES[c]} {h[(c, 1)]:.3f} vs {h[(c, 2)]:.3f}" for c in diffs) + " nats/char")
-    wins = sum(d > NOISE for d in diffs.values())
+    h = heldouts(runs)
+    cells = ("rnn", "gru", "lstm")
+    value = ", ".join(f"{CELL_NAMES[c]} {_pair_text(h, (c, 2), (c, 1))}" for c in cells) + \
+        " nats/char (1 layer - 2 layers, means)"
+    measured = (f"held-out loss after {budget} each at the same parameter count, one layer against two, mean "
+                "(each seed): " + "; ".join(f"{CELL_NAMES[c]} {seeds_text(h[(c, 1)])} vs {seeds_text(h[(c, 2)])}"
+                                            for c in cells) + " nats/char")
+    wins = sum(compare(h[(c, 2)], h[(c, 1)]) == 1 for c in cells)
     verdict = "holds" if wins == 3 else ("holds partly" if wins else "not reached at this scale")
     return verdict, value, measured
 
