@@ -152,19 +152,23 @@ def _write(pieces: Iterable[list[str]], prime: str, render: Callable[..., str], 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
-    from .evaluate import score_text
-    from .text import read_text
+    from .evaluate import score_ids
+    from .text import read_ids
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
     _note(ckpt.note)
-    text = read_text(args.file, encoding_errors=args.encoding_errors, byte_level=ckpt.vocab.byte_level)
-    if len(text) < 2:
-        raise CharlabError(f"{args.file}: needs at least 2 characters to measure a loss")
-    loss = score_text(ckpt.model, ckpt.vocab, text)  # every character after the first
+    ids, unseen = read_ids(args.file, ckpt.vocab, encoding_errors=args.encoding_errors, unseen=args.unseen)
+    if len(ids) < 2:
+        raise CharlabError(f"{args.file}: needs at least 2 characters{' the model knows' if unseen else ''} to "
+                           "measure a loss")
+    loss = score_ids(ckpt.model, ids)  # every character after the first
     print(
-        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(text) - 1:,} predicted characters)"
+        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(ids) - 1:,} predicted characters)"
     )
+    if unseen:
+        print(f"not scored: {sum(unseen.values()):,} character(s) the model never saw ({len(unseen)} distinct), "
+              "left out of the text")
     return 0
 
 
@@ -215,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a run directory or a .safetensors checkpoint")
     p.add_argument("file")
     p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"])
+    p.add_argument("--unseen", default="error", choices=["error", "skip"],
+                   help="characters the model never saw: refuse the file (error) or leave them out, score the rest "
+                        "and report how many were not scored (skip)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_eval)
 
