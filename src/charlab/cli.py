@@ -51,18 +51,21 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config_names = {f.name for f in fields(TrainConfig)}
     overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k in config_names}
+    if args.resume and args.force:
+        raise CharlabError("--resume continues a run and --force replaces it: pass one of them")
+    if args.resume and args.reuse:
+        raise CharlabError("--reuse keeps a finished run as it is and --resume continues one: pass one of them")
     data = _resolve_data(args.data, args.data_dir)
     if args.resume:
+        if args.preset is not None:
+            raise CharlabError("--resume continues a run with its own config, which --preset cannot replace; change "
+                               "single settings instead (e.g. --max-iters), or start a new run with a new --out")
         config = None
     elif args.preset is None:
         raise CharlabError("--preset is required to start a run (e.g. --preset cpu); see `charlab presets`")
     else:
         config = get_preset(args.preset)
-    if args.resume and args.force:
-        raise CharlabError("--resume continues a run and --force replaces it: pass one of them")
     if args.reuse:
-        if args.resume:
-            raise CharlabError("--reuse keeps a finished run as it is and --resume continues one: pass one of them")
         manifest = finished_run(args.out, run_key(data, config.with_overrides(**overrides)))
         if manifest:
             print(f"reused: the finished run in {args.out} has the same config, data and training code (trained "

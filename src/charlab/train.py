@@ -203,7 +203,14 @@ class Trainer:
     def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any],
                 force: bool) -> TrainConfig:
         if ckpt:
-            return TrainConfig.from_dict(ckpt.meta["train_config"]).with_overrides(**overrides)
+            config = TrainConfig.from_dict(ckpt.meta["train_config"]).resumed_with(**overrides)
+            it, epoch = ckpt.meta["iter"], ckpt.meta["epoch"]
+            finished = config.max_iters <= it if config.max_iters else config.max_epochs <= epoch
+            if finished:
+                limit = f"--max-iters {config.max_iters}" if config.max_iters else f"--max-epochs {config.max_epochs:g}"
+                raise CharlabError(f"the run in {self.run_dir} is at iteration {it} (epoch {epoch:.2f}) and {limit} "
+                                   "is not beyond it: nothing to train; ask for more to continue it")
+            return config
         if config is None:
             raise CharlabError("a training config (preset) is needed to start a new run")
         if self.run_dir.exists() and not self.run_dir.is_dir():
@@ -236,6 +243,8 @@ class Trainer:
     def _restore(self, ckpt: Checkpoint) -> None:
         """Continue exactly where the checkpoint stopped: optimizer moments, RNG, carried state, position."""
         restore_optimizer(ckpt, self.optimizer)
+        for group in self.optimizer.param_groups:  # the saved groups hold the old value; --resume may change it
+            group["weight_decay"] = self.config.weight_decay
         restore_rng(ckpt)
         self.hidden = restore_hidden(ckpt, self.device)
         m = ckpt.meta
