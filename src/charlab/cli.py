@@ -1,7 +1,7 @@
 """`charlab train | sample | eval | presets` — the command line.
 
-A user mistake (CharlabError) is one line on stderr and exit status 1, never a traceback; Ctrl-C exits 130 after
-training has saved its checkpoint.
+A user mistake (CharlabError), or a file system's refusal (OSError: read-only, full, a symbolic-link loop), is one
+line on stderr and exit status 1, never a traceback; Ctrl-C exits 130 after training has saved its checkpoint.
 """
 
 from __future__ import annotations
@@ -244,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except CharlabError as e:
         print(f"charlab: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the file system refused (read-only, full, a symbolic-link loop): what and where
+        print(f"charlab: error: {e.filename + ': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("charlab: interrupted", file=sys.stderr)

@@ -215,6 +215,9 @@ class Trainer:
             raise CharlabError("a training config (preset) is needed to start a new run")
         if self.run_dir.exists() and not self.run_dir.is_dir():
             raise CharlabError(f"{self.run_dir} is a file; --out needs a directory for the run")
+        if self.run_dir.is_symlink() and not self.run_dir.exists():
+            raise CharlabError(f"{self.run_dir} is a symbolic link that leads nowhere (broken, or a loop); --out needs "
+                               "a directory for the run")
         present = [name for name in RUN_FILES if (self.run_dir / name).exists()]
         if present and not force:
             raise CharlabError(
