@@ -113,6 +113,14 @@ def test_sampling_options_are_checked_and_gpu_is_a_preset(capsys, text_file, tmp
         assert_one_line_error(code, err, pattern)
     code, _, err = run(capsys, "sample", str(run_dir), "--length", str(10**9), "--num", "64")
     assert_one_line_error(code, err, "ask for fewer or shorter samples")
+    code, _, err = run(capsys, "sample", str(run_dir), "--seed", str(2**64))
+    assert_one_line_error(code, err, "seed must be at least 0 and at most 2^63 - 1")
+    for command in (("sample", str(run_dir)), ("eval", str(run_dir), str(text_file))):
+        code, _, err = run(capsys, *command, "--device", "tpu")
+        assert_one_line_error(code, err, "unknown device 'tpu'")
+    code, out, err = run(capsys, "sample", str(run_dir), "--prime", "ab\x00")
+    assert_one_line_error(code, err, "not in the model's vocabulary")
+    assert out == ""  # the prime is not printed before it is refused
     code, out, _ = run(capsys, "train", str(text_file), "--preset", "gpu", "--out", str(tmp_path / "g"), "--quiet",
                        "--max-iters", "1", "--hidden-size", "8", "--num-layers", "1", "--batch-size", "2",
                        "--seq-len", "8", "--device", "cpu")

@@ -90,7 +90,7 @@ def _note(note: str) -> None:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
-    from .sampling import beam_search, check_options, generate
+    from .sampling import beam_search, check_options, generate, start_ids
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
@@ -106,6 +106,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         text = beam_search(ckpt.model, vocab, args.length, args.beam, args.prime)
         return _write([[text]], args.prime, lambda s, final=False: s, num=1)
     check_options(args.temperature, args.top_k, args.length, args.num, held=args.num > 1)  # one sample streams
+    start_ids(vocab, args.prime)  # an unknown character is refused before the prime is printed
     pieces = generate(ckpt.model, vocab, args.length, args.temperature, args.prime, args.num, args.top_k, args.seed)
     if vocab.byte_level:  # pieces are bytes as latin-1 characters; a UTF-8 character may straddle two pieces
         decoder = codecs.getincrementaldecoder("utf-8")("replace")

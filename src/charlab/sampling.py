@@ -113,6 +113,8 @@ def generate(
     check_options(temperature, top_k, length + burn_in, num, held=False)
     if burn_in < 0:
         raise CharlabError(f"burn_in must be >= 0, got {burn_in}")
+    if seed is not None and not 0 <= seed <= 2**63 - 1:
+        raise CharlabError(f"seed must be at least 0 and at most 2^63 - 1, got {seed}")
     was_training = model.training
     model.eval()
     device = model.head.weight.device
