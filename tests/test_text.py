@@ -82,8 +82,8 @@ def test_reading_in_blocks_gives_the_whole_text_and_the_right_error_offset(tmp_p
         assert "".join(iter_text(path, block=block)) == text
     assert read_text(path) == text
     bad = tmp_path / "bad.txt"
-    bad.write_bytes("é".encode() * 10 + b"\xa9" + b"x" * 10)  # the invalid byte sits in the fourth block of 6
-    for block in (6, 1 << 20):
+    bad.write_bytes("é".encode() * 10 + b"\xa9" + b"x" * 10)  # the invalid byte is at offset 20
+    for block in (6, 19, 1 << 20):  # 19: the block with the bad byte starts inside the "é" before it
         with pytest.raises(CharlabError, match="byte offset 20 "):
             "".join(iter_text(bad, block=block))
     cut = tmp_path / "cut.txt"
