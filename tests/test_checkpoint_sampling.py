@@ -7,7 +7,7 @@ import torch
 from charlab.checkpoint import load_checkpoint, save_checkpoint
 from charlab.errors import CharlabError
 from charlab.model import CharRNN, ModelConfig
-from charlab.sampling import beam_search, sample
+from charlab.sampling import beam_search, sample, start_ids, warm_up
 from charlab.text import Vocab
 
 
@@ -89,3 +89,42 @@ def test_sampling_errors(model_and_vocab):
         sample(model, vocab, 10, temperature=-1)
     with pytest.raises(CharlabError, match="not in the model's vocabulary: 'z'"):
         sample(model, vocab, 10, prime="abz")
+
+
+def _peak_rss_during(fn):
+    """Bytes the process's peak resident memory rose above its current size while `fn` ran (Linux)."""
+    def status(key):
+        return int(next(x for x in open("/proc/self/status") if x.startswith(key)).split()[1]) * 1024
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets the peak (VmHWM) to the current RSS
+    before = status("VmRSS")
+    fn()
+    return status("VmHWM") - before
+
+
+def test_a_long_prime_warms_up_in_chunks_in_bounded_memory(model_and_vocab):
+    model, vocab = model_and_vocab
+    model.eval()
+    ids = torch.randint(0, len(vocab), (20_000,), generator=torch.Generator().manual_seed(0)).tolist()
+    logits, state = warm_up(model, ids, 3, torch.device("cpu"))
+    with torch.no_grad():
+        whole_logits, whole_state = model(torch.tensor(ids)[None])  # the definition: one pass over the prime
+    assert logits.shape == (3, len(vocab)) and state[0].shape == (2, 3, 16)
+    for row in range(3):
+        torch.testing.assert_close(logits[row], whole_logits[0, -1], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(state[1][:, row], whole_state[1][:, 0], atol=1e-5, rtol=1e-5)
+    # 64 copies of a 20,000-character prime run at once held ~64 x 20,000 x (one-hot + outputs + logits) floats
+    extra = _peak_rss_during(lambda: warm_up(model, ids, 64, torch.device("cpu")))
+    assert extra < 30_000_000, f"warming up took {extra:,} bytes"
+
+
+def test_a_byte_level_model_reads_the_prime_as_utf8_bytes():
+    text = "héllo 世界\n"
+    vocab = Vocab.from_text(text.encode("utf-8").decode("latin-1"), byte_level=True)
+    assert start_ids(vocab, "é") == [vocab.chars.index("\xc3"), vocab.chars.index("\xa9")]
+    assert vocab.decode(start_ids(vocab, "世界")) == "世界".encode().decode("latin-1")
+    torch.manual_seed(0)
+    model = CharRNN(ModelConfig(vocab_size=len(vocab), hidden_size=8, num_layers=1))
+    assert len(sample(model, vocab, 5, prime="世界", seed=0)) == 1
+    with pytest.raises(CharlabError, match="not in the model's vocabulary"):
+        start_ids(vocab, "ü")  # its bytes C3 BC: BC was never seen

@@ -1,5 +1,7 @@
 """Every user mistake is one line on stderr, a non-zero exit status, and no traceback."""
 
+import errno
+import os
 import subprocess
 import sys
 
@@ -111,6 +113,14 @@ def test_sampling_options_are_checked_and_gpu_is_a_preset(capsys, text_file, tmp
         assert_one_line_error(code, err, pattern)
     code, _, err = run(capsys, "sample", str(run_dir), "--length", str(10**9), "--num", "64")
     assert_one_line_error(code, err, "ask for fewer or shorter samples")
+    code, _, err = run(capsys, "sample", str(run_dir), "--seed", str(2**64))
+    assert_one_line_error(code, err, "seed must be at least 0 and at most 2^63 - 1")
+    for command in (("sample", str(run_dir)), ("eval", str(run_dir), str(text_file))):
+        code, _, err = run(capsys, *command, "--device", "tpu")
+        assert_one_line_error(code, err, "unknown device 'tpu'")
+    code, out, err = run(capsys, "sample", str(run_dir), "--prime", "ab\x00")
+    assert_one_line_error(code, err, "not in the model's vocabulary")
+    assert out == ""  # the prime is not printed before it is refused
     code, out, _ = run(capsys, "train", str(text_file), "--preset", "gpu", "--out", str(tmp_path / "g"), "--quiet",
                        "--max-iters", "1", "--hidden-size", "8", "--num-layers", "1", "--batch-size", "2",
                        "--seq-len", "8", "--device", "cpu")
@@ -182,3 +192,35 @@ def test_train_reuse_keeps_a_finished_identical_run_and_trains_otherwise(capsys,
     assert_one_line_error(code, err, "already holds a run")
     code, _, err = run(capsys, *args, "--resume")
     assert_one_line_error(code, err, "--reuse keeps a finished run")
+
+
+def test_an_out_that_cannot_be_written_is_one_line_and_the_last_checkpoint_survives(capsys, tmp_path, text_file,
+                                                                                     monkeypatch):
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    args = ("train", str(text_file), "--preset", "smoke", "--quiet", "--max-iters", "2", "--hidden-size", "8")
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "loop"))
+    assert_one_line_error(code, err, "is a symbolic link that leads nowhere (broken, or a loop)")
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "loop" / "run"))
+    assert_one_line_error(code, err, "Too many levels of symbolic links")
+
+    run_dir = tmp_path / "run"
+    assert main([*args, "--out", str(run_dir)]) == 0
+    good = (run_dir / "last.safetensors").read_bytes()
+
+    def full_disk(tensors, filename, metadata=None):
+        with open(filename, "wb") as f:
+            f.write(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), filename)
+
+    monkeypatch.setattr("charlab.checkpoint.save_file", full_disk)
+    code, _, err = run(capsys, "train", str(text_file), "--out", str(run_dir), "--resume", "--max-iters", "4",
+                       "--quiet")
+    assert_one_line_error(code, err, ".safetensors (No space left on device); the checkpoint already there")
+    assert (run_dir / "last.safetensors").read_bytes() == good and not list(run_dir.glob("*.tmp"))
+
+    def read_only(self, *a, **k):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+
+    monkeypatch.setattr("pathlib.Path.mkdir", read_only)
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "new"))
+    assert_one_line_error(code, err, "new: Read-only file system")

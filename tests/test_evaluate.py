@@ -2,11 +2,15 @@
 context, limits, and the trainer's validation loss being the same number as scoring the split afterwards."""
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 import torch
 
+from charlab.checkpoint import load_checkpoint
+from charlab.cli import main
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
 from charlab.evaluate import default_streams, score_ids, score_split, score_text
@@ -112,3 +116,48 @@ def test_a_limited_score_samples_the_whole_text_evenly():
     # each piece scores a prefix of its own stretch: with one stream that is the first max_chars characters
     assert score_ids(model, ids, streams=1, max_chars=10) == pytest.approx(
         score_ids(model, ids[:11], streams=1), abs=1e-6)
+
+
+def _tiny_run(text_file, run_dir, cell="lstm"):
+    config = TrainConfig(cell=cell, hidden_size=8, num_layers=1, batch_size=4, seq_len=16, max_iters=2, device="cpu")
+    Trainer(text_file, config, run_dir, progress=False).train()
+    return load_checkpoint(run_dir)
+
+
+def test_eval_skips_unseen_characters_only_when_asked_and_reports_them_apart(capsys, text_file, tmp_path):
+    ckpt = _tiny_run(text_file, tmp_path / "run")
+    held_out = tmp_path / "held_out.txt"
+    held_out.write_text("The cat§ sat on\nthe mat.\n" * 20 + "ZZ€", encoding="utf-8")
+    assert main(["eval", str(tmp_path / "run"), str(held_out)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "3 character(s) not in the model's vocabulary" in err and "--unseen skip" in err
+    assert main(["eval", str(tmp_path / "run"), str(held_out), "--unseen", "skip"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    kept = "The cat sat on\nthe mat.\n" * 20
+    expected = score_text(ckpt.model, ckpt.vocab, kept)
+    assert out[0].startswith(f"{expected:.4f} nats/char") and f"({len(kept) - 1:,} predicted characters)" in out[0]
+    assert out[1] == "not scored: 23 character(s) the model never saw (3 distinct), left out of the text"
+
+
+def test_eval_memory_does_not_grow_with_the_file(text_file, tmp_path):
+    """Scoring a file holds about one byte per character (the ids), not the ~24 of a whole-text int64 copy and
+    whole-text input and target tensors: 3 MB of text adds under 36 MB (it added 115 MB) to the process's peak."""
+    _tiny_run(text_file, tmp_path / "run", cell="rnn")  # the fastest cell: the test is about memory
+    big = tmp_path / "big.txt"
+    big.write_bytes(text_file.read_bytes() * (3_000_000 // text_file.stat().st_size))
+    run_dir = str(tmp_path / "run")
+    probe = (
+        "from charlab.cli import main\n"
+        "def status(key):\n"
+        "    line = next(x for x in open('/proc/self/status') if x.startswith(key))\n"
+        "    return int(line.split()[1]) * 1024\n"
+        f"assert main(['eval', {run_dir!r}, {str(text_file)!r}]) == 0\n"  # everything lazy is loaded now
+        "open('/proc/self/clear_refs', 'w').write('5')\n"  # resets the peak (VmHWM) to the current RSS
+        "before = status('VmRSS')\n"
+        f"assert main(['eval', {run_dir!r}, {str(big)!r}]) == 0\n"
+        "print('EXTRA', status('VmHWM') - before)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    extra, size = int(done.stdout.split("EXTRA")[1]), big.stat().st_size
+    assert extra < 12 * size, f"eval of {size:,} characters took {extra:,} bytes more"

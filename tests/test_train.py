@@ -1,17 +1,20 @@
 import json
 import math
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import fields
 
 import pytest
 import torch
 
 from charlab.callbacks import Callback, SampleEvery
 from charlab.checkpoint import LAST, load_checkpoint
-from charlab.config import TrainConfig
+from charlab.cli import main
+from charlab.config import FIXED_ON_RESUME, RESUMABLE, TrainConfig
 from charlab.errors import CharlabError
 from charlab.presets import get_preset
 from charlab.train import Trainer, TrainingInterrupted, load_metrics, train
@@ -259,3 +262,42 @@ def test_bf16_training_learns_records_its_precision_and_resumes(text_file, tmp_p
     assert all(t.dtype == torch.float32 for t in ckpt.tensors.values() if t.is_floating_point())
     more = train(text_file, None, tmp_path / "run", resume=True, progress=False, overrides={"max_iters": 32})
     assert more.iters == 32
+
+
+def test_every_training_option_is_either_resumable_or_fixed():
+    names = {f.name for f in fields(TrainConfig)}
+    assert not RESUMABLE & FIXED_ON_RESUME
+    assert names <= RESUMABLE | FIXED_ON_RESUME, f"classify for --resume: {sorted(names - RESUMABLE - FIXED_ON_RESUME)}"
+
+
+@pytest.mark.parametrize("override, pattern", [
+    ({"hidden_size": 32}, "--hidden-size cannot change when a run is resumed (it is 24, asked 32)"),
+    ({"cell": "gru"}, "--cell cannot change"), ({"dropout": 0.0}, "--dropout cannot change"),
+    ({"batch_size": 16}, "--batch-size cannot change"), ({"optimizer": "rmsprop"}, "--optimizer cannot change"),
+    ({"seed": 1}, "--seed cannot change"), ({"val_frac": 0.2}, "--val-frac cannot change"),
+    ({"max_iters": 4}, "is at iteration 8 (epoch 0.20) and --max-iters 4 is not beyond it"),
+    ({}, "--max-iters 8 is not beyond it"),  # a finished run resumed as it is
+])
+def test_resume_refuses_what_would_make_another_run(text_file, tmp_path, override, pattern):
+    run = tmp_path / "run"
+    train(text_file, TINY.with_overrides(max_iters=8), run, progress=False)
+    before = {name: (run / name).read_bytes() for name in ("config.json", "metrics.jsonl", LAST)}
+    with pytest.raises(CharlabError, match=re.escape(pattern)):
+        train(text_file, None, run, resume=True, progress=False, overrides=override)
+    assert before == {name: (run / name).read_bytes() for name in before}  # nothing touched
+
+
+def test_resume_applies_and_records_what_may_change(text_file, tmp_path, capsys):
+    run = tmp_path / "run"
+    train(text_file, TINY.with_overrides(max_iters=8, weight_decay=0.0), run, progress=False)
+    changes = {"max_iters": 12, "eval_interval": 2, "lr": 1e-3, "weight_decay": 0.1, "grad_clip": 1.0}
+    trainer = Trainer(text_file, None, run, resume=True, progress=False, overrides=changes)
+    assert all(group["weight_decay"] == 0.1 for group in trainer.optimizer.param_groups)
+    result = trainer.train()
+    assert result.iters == 12 and [m["iter"] for m in load_metrics(run)] == [0, 8, 10, 12]
+    recorded = json.loads((run / "config.json").read_text())["train_config"]
+    assert {k: recorded[k] for k in changes} == changes
+    assert load_checkpoint(run, prefer=LAST).meta["train_config"]["max_iters"] == 12
+    assert main(["train", str(text_file), "--out", str(run), "--resume", "--preset", "smoke"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--preset cannot replace" in err

@@ -9,6 +9,7 @@ name and renamed, so a crash or Ctrl-C mid-write never leaves a half-written che
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 
 from . import __version__
@@ -95,10 +96,17 @@ def save_checkpoint(
         if torch.cuda.is_available():
             tensors.update({f"rng.cuda.{i}": s for i, s in enumerate(torch.cuda.get_rng_state_all())})
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={"charlab": json.dumps(meta)})
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_file(tensors, str(tmp), metadata={"charlab": json.dumps(meta)})
+        os.replace(tmp, path)
+    except (OSError, SafetensorError) as e:  # a full or read-only disk: the previous checkpoint is still whole
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise CharlabError(f"cannot write {path} ({reason}); the checkpoint already there, if any, is unchanged") \
+            from None
     return path
 
 

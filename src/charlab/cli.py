@@ -1,7 +1,7 @@
 """`charlab train | sample | eval | presets` — the command line.
 
-A user mistake (CharlabError) is one line on stderr and exit status 1, never a traceback; Ctrl-C exits 130 after
-training has saved its checkpoint.
+A user mistake (CharlabError), or a file system's refusal (OSError: read-only, full, a symbolic-link loop), is one
+line on stderr and exit status 1, never a traceback; Ctrl-C exits 130 after training has saved its checkpoint.
 """
 
 from __future__ import annotations
@@ -51,18 +51,21 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config_names = {f.name for f in fields(TrainConfig)}
     overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k in config_names}
+    if args.resume and args.force:
+        raise CharlabError("--resume continues a run and --force replaces it: pass one of them")
+    if args.resume and args.reuse:
+        raise CharlabError("--reuse keeps a finished run as it is and --resume continues one: pass one of them")
     data = _resolve_data(args.data, args.data_dir)
     if args.resume:
+        if args.preset is not None:
+            raise CharlabError("--resume continues a run with its own config, which --preset cannot replace; change "
+                               "single settings instead (e.g. --max-iters), or start a new run with a new --out")
         config = None
     elif args.preset is None:
         raise CharlabError("--preset is required to start a run (e.g. --preset cpu); see `charlab presets`")
     else:
         config = get_preset(args.preset)
-    if args.resume and args.force:
-        raise CharlabError("--resume continues a run and --force replaces it: pass one of them")
     if args.reuse:
-        if args.resume:
-            raise CharlabError("--reuse keeps a finished run as it is and --resume continues one: pass one of them")
         manifest = finished_run(args.out, run_key(data, config.with_overrides(**overrides)))
         if manifest:
             print(f"reused: the finished run in {args.out} has the same config, data and training code (trained "
@@ -89,7 +92,7 @@ def _note(note: str) -> None:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
-    from .sampling import beam_search, check_options, generate
+    from .sampling import beam_search, check_options, generate, start_ids
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
@@ -105,6 +108,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         text = beam_search(ckpt.model, vocab, args.length, args.beam, args.prime)
         return _write([[text]], args.prime, lambda s, final=False: s, num=1)
     check_options(args.temperature, args.top_k, args.length, args.num, held=args.num > 1)  # one sample streams
+    start_ids(vocab, args.prime)  # an unknown character is refused before the prime is printed
     pieces = generate(ckpt.model, vocab, args.length, args.temperature, args.prime, args.num, args.top_k, args.seed)
     if vocab.byte_level:  # pieces are bytes as latin-1 characters; a UTF-8 character may straddle two pieces
         decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -154,19 +158,23 @@ def _write(pieces: Iterable[list[str]], prime: str, render: Callable[..., str], 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
-    from .evaluate import score_text
-    from .text import read_text
+    from .evaluate import score_ids
+    from .text import read_ids
     from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
     _note(ckpt.note)
-    text = read_text(args.file, encoding_errors=args.encoding_errors, byte_level=ckpt.vocab.byte_level)
-    if len(text) < 2:
-        raise CharlabError(f"{args.file}: needs at least 2 characters to measure a loss")
-    loss = score_text(ckpt.model, ckpt.vocab, text)  # every character after the first
+    ids, unseen = read_ids(args.file, ckpt.vocab, encoding_errors=args.encoding_errors, unseen=args.unseen)
+    if len(ids) < 2:
+        raise CharlabError(f"{args.file}: needs at least 2 characters{' the model knows' if unseen else ''} to "
+                           "measure a loss")
+    loss = score_ids(ckpt.model, ids)  # every character after the first
     print(
-        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(text) - 1:,} predicted characters)"
+        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(ids) - 1:,} predicted characters)"
     )
+    if unseen:
+        print(f"not scored: {sum(unseen.values()):,} character(s) the model never saw ({len(unseen)} distinct), "
+              "left out of the text")
     return 0
 
 
@@ -217,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("checkpoint", help="a run directory or a .safetensors checkpoint")
     p.add_argument("file")
     p.add_argument("--encoding-errors", default="strict", choices=["strict", "replace"])
+    p.add_argument("--unseen", default="error", choices=["error", "skip"],
+                   help="characters the model never saw: refuse the file (error) or leave them out, score the rest "
+                        "and report how many were not scored (skip)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=cmd_eval)
 
@@ -237,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except CharlabError as e:
         print(f"charlab: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # the file system refused (read-only, full, a symbolic-link loop): what and where
+        print(f"charlab: error: {e.filename + ': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("charlab: interrupted", file=sys.stderr)

@@ -33,6 +33,19 @@ _RANGES = (
     ("eval_max_chunks", 0, math.inf, False), ("seed", 0, 2**63 - 1, False), ("threads", 0, 4096, False),
 )
 
+# What `--resume` may change: how long and how fast the run goes on (applied, and recorded in config.json). Every
+# other field would make it another run: the model's shape, the data and its splits, the optimizer whose moments and
+# the seed whose RNG state the checkpoint carries. Each field is in one of the two (a test checks it).
+RESUMABLE = frozenset({
+    "lr", "lr_schedule", "lr_decay", "lr_decay_after", "warmup_iters", "min_lr_frac", "weight_decay", "grad_clip",
+    "grad_clamp", "max_iters", "max_epochs", "max_time_s", "eval_interval", "eval_max_chunks", "device",
+    "precision", "threads",
+})
+FIXED_ON_RESUME = frozenset({
+    "cell", "hidden_size", "num_layers", "dropout", "embedding_dim", "batch_size", "seq_len", "val_frac",
+    "test_frac", "encoding_errors", "byte_level", "optimizer", "seed",
+})
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -98,6 +111,17 @@ class TrainConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         return cls().with_overrides(**d)
+
+    def resumed_with(self, **overrides: Any) -> TrainConfig:
+        """This (saved) config with the overrides `--resume` may apply; a change to any field outside RESUMABLE
+        is refused, naming the field."""
+        new = self.with_overrides(**overrides)
+        for f in fields(self):
+            old, value = getattr(self, f.name), getattr(new, f.name)
+            if f.name not in RESUMABLE and value != old:
+                raise CharlabError(f"--{f.name.replace('_', '-')} cannot change when a run is resumed (it is "
+                                   f"{old!r}, asked {value!r}): that would be another run; start one with a new --out")
+        return new
 
 
 def _finite(value: Any) -> Any:

@@ -63,13 +63,20 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
     if burn_in < 0 or max_chars < 0 or (streams is not None and streams < 1):
         raise CharlabError(f"burn_in and max_chars must be >= 0 and streams >= 1 "
                            f"(got {burn_in}, {max_chars}, {streams})")
+    ids = np.asarray(ids)
     context = np.asarray(context, dtype=np.int64)[-(burn_in + 1):]
-    seq = np.concatenate([context, np.asarray(ids, dtype=np.int64)])
+
+    def seq(a: int, b: int) -> torch.Tensor:
+        """Characters a..b of the context followed by the text, as int64 (only a chunk is ever copied)."""
+        c = len(context)
+        parts = [context[a:min(b, c)], ids[max(a - c, 0) : max(b - c, 0)].astype(np.int64)]
+        return torch.as_tensor(np.concatenate(parts))
+
     first = len(context) if len(context) else 1  # position of the first scored character
-    end = len(seq)
+    end = len(context) + len(ids)
     available = end - first
     if available < 1:
-        raise CharlabError(f"nothing to score: {len(seq)} character(s); a text needs at least 2 characters "
+        raise CharlabError(f"nothing to score: {end} character(s); a text needs at least 2 characters "
                            "(or 1 after a context)")
     wanted = min(max_chars, available) if max_chars else available
     n = min(streams or default_streams(wanted), wanted)
@@ -84,25 +91,26 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
     device = model.head.weight.device
     was_training = model.training
     model.eval()
-    seq_t = torch.as_tensor(seq)
     state = model.init_state(n, device)
     warm = [min(burn_in, s - 1) for s in starts]  # the first piece may have less (or no) text before it
     for b in sorted(set(warm) - {0}):
         rows = [k for k in range(n) if warm[k] == b]
-        x = torch.stack([seq_t[starts[k] - 1 - b : starts[k] - 1] for k in rows]).to(device)
+        x = torch.stack([seq(starts[k] - 1 - b, starts[k] - 1) for k in rows]).to(device)
         _, st = model(x)
         _set_rows(state, rows, st)
 
-    inputs = torch.zeros(n, piece, dtype=torch.long)
-    targets = torch.full((n, piece), IGNORE, dtype=torch.long)
-    for k, (s, stop) in enumerate(zip(starts, stops, strict=True)):
-        inputs[k, : stop - s] = seq_t[s - 1 : stop - 1]
-        targets[k, : stop - s] = seq_t[s:stop]
     total = 0.0
-    for c in range(0, piece, CHUNK):
-        x, y = inputs[:, c : c + CHUNK].to(device), targets[:, c : c + CHUNK].to(device)
-        logits, state = model(x, state)
-        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), y.reshape(-1),
+    for c in range(0, piece, CHUNK):  # a chunk of every piece at a time: memory does not grow with the text
+        width = min(CHUNK, piece - c)
+        inputs = torch.zeros(n, width, dtype=torch.long)
+        targets = torch.full((n, width), IGNORE, dtype=torch.long)
+        for k, (s, stop) in enumerate(zip(starts, stops, strict=True)):
+            a, b = s + c, min(s + c + width, stop)
+            if a < b:
+                inputs[k, : b - a] = seq(a - 1, b - 1)
+                targets[k, : b - a] = seq(a, b)
+        logits, state = model(inputs.to(device), state)
+        total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.to(device).reshape(-1),
                                  ignore_index=IGNORE, reduction="sum").item()
     model.train(was_training)
     return total / scored

@@ -55,18 +55,30 @@ def one_thread() -> Iterator[None]:
 
 def start_ids(vocab: Vocab, prime: str) -> list[int]:
     """Ids that warm up the state. Without a prime we start from a newline (or the first character) as a
-    neutral 'start of text', and it is not part of the output."""
+    neutral 'start of text', and it is not part of the output. A byte-level model reads the prime's UTF-8 bytes."""
     if prime:
+        if vocab.byte_level:  # one character per byte; surrogateescape: the raw bytes of a non-UTF-8 argument
+            try:
+                prime = prime.encode("utf-8", "surrogateescape").decode("latin-1")
+            except UnicodeEncodeError as e:
+                raise CharlabError(f"the prime has a character that is not text ({prime[e.start]!r})") from None
         return vocab.encode(prime).tolist()  # raises, listing unknown characters
     return [vocab.chars.index("\n") if "\n" in vocab.chars else 0]
 
 
+WARM_UP_CHUNK = 1024  # prime characters per forward call: memory does not grow with the prime
+
+
 @torch.no_grad()
 def warm_up(model: CharRNN, ids: list[int], batch: int, device: torch.device) -> tuple[torch.Tensor, State]:
-    """Run the prime through the model; returns the logits after its last character and the state."""
-    x = torch.tensor(ids, device=device).unsqueeze(0).expand(batch, -1)
-    logits, state = model(x)
-    return logits[:, -1], state
+    """Run the prime through the model once, a chunk at a time, and copy the result to `batch` rows; returns the
+    logits after its last character and the state."""
+    state = None
+    for i in range(0, len(ids), WARM_UP_CHUNK):
+        logits, state = model(torch.tensor(ids[i : i + WARM_UP_CHUNK], device=device)[None], state)
+    parts = [s.expand(-1, batch, -1).contiguous() for s in (state if isinstance(state, tuple) else (state,))]
+    state = tuple(parts) if isinstance(state, tuple) else parts[0]
+    return logits[:, -1].expand(batch, -1).contiguous(), state
 
 
 def pick_next(
@@ -101,6 +113,8 @@ def generate(
     check_options(temperature, top_k, length + burn_in, num, held=False)
     if burn_in < 0:
         raise CharlabError(f"burn_in must be >= 0, got {burn_in}")
+    if seed is not None and not 0 <= seed <= 2**63 - 1:
+        raise CharlabError(f"seed must be at least 0 and at most 2^63 - 1, got {seed}")
     was_training = model.training
     model.eval()
     device = model.head.weight.device

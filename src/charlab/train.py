@@ -78,6 +78,8 @@ class TrainResult:
 
 
 def resolve_device(name: str) -> torch.device:
+    if name not in ("auto", "cpu", "cuda") and not name.startswith("cuda:"):
+        raise CharlabError(f"unknown device {name!r}; use auto, cpu or cuda")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
@@ -252,11 +254,21 @@ class Trainer:
     def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any],
                 force: bool) -> TrainConfig:
         if ckpt:
-            return TrainConfig.from_dict(ckpt.meta["train_config"]).with_overrides(**overrides)
+            config = TrainConfig.from_dict(ckpt.meta["train_config"]).resumed_with(**overrides)
+            it, epoch = ckpt.meta["iter"], ckpt.meta["epoch"]
+            finished = config.max_iters <= it if config.max_iters else config.max_epochs <= epoch
+            if finished:
+                limit = f"--max-iters {config.max_iters}" if config.max_iters else f"--max-epochs {config.max_epochs:g}"
+                raise CharlabError(f"the run in {self.run_dir} is at iteration {it} (epoch {epoch:.2f}) and {limit} "
+                                   "is not beyond it: nothing to train; ask for more to continue it")
+            return config
         if config is None:
             raise CharlabError("a training config (preset) is needed to start a new run")
         if self.run_dir.exists() and not self.run_dir.is_dir():
             raise CharlabError(f"{self.run_dir} is a file; --out needs a directory for the run")
+        if self.run_dir.is_symlink() and not self.run_dir.exists():
+            raise CharlabError(f"{self.run_dir} is a symbolic link that leads nowhere (broken, or a loop); --out needs "
+                               "a directory for the run")
         present = [name for name in RUN_FILES if (self.run_dir / name).exists()]
         if present and not force:
             raise CharlabError(
@@ -285,6 +297,8 @@ class Trainer:
     def _restore(self, ckpt: Checkpoint) -> None:
         """Continue exactly where the checkpoint stopped: optimizer moments, RNG, carried state, position."""
         restore_optimizer(ckpt, self.optimizer)
+        for group in self.optimizer.param_groups:  # the saved groups hold the old value; --resume may change it
+            group["weight_decay"] = self.config.weight_decay
         restore_rng(ckpt)
         self.hidden = self._my_rows(restore_hidden(ckpt, self.device))
         m = ckpt.meta

@@ -16,6 +16,7 @@ from charlab.book.stamp import (
     apply_stamp,
     code_sha256,
     format_duration,
+    outputs_sha256,
     stale_reason,
     stamp_markdown,
 )
@@ -214,3 +215,45 @@ def test_dataset_hashes_use_charlab_datasets(tmp_path, monkeypatch):
     assert stamp_mod.dataset_hashes(["names"], cwd=tmp_path) == {"names": digest}
     with pytest.raises(CharlabError, match="not fetched yet"):
         stamp_mod.dataset_hashes(["pg"], cwd=tmp_path)
+
+
+def test_outputs_edited_by_hand_are_stale_and_old_stamps_are_not_checked(tmp_path):
+    nb = notebook("x = 1", "print(x)")
+    nb.cells[-1].outputs = [v4.new_output("stream", text="1\nand a second line\n"),
+                           v4.new_output("display_data", data={"text/plain": "a\nb", "image/png": "iVBOR"})]
+    apply_stamp(nb, fake_stamp(nb, outputs_sha256=outputs_sha256(nb)))
+    path = tmp_path / "ch.ipynb"
+    nbformat.write(nb, path)
+    assert stale_reason(nbformat.read(path, as_version=4)) is None  # a write and a read change nothing
+    forged = nbformat.read(path, as_version=4)
+    forged.cells[-1].outputs[0]["text"] = "1\nand a better line\n"
+    assert "outputs differ from what its execution produced" in stale_reason(forged)
+    forged.cells[-1].outputs = []
+    assert "outputs differ" in stale_reason(forged)
+    del forged.metadata["charlab"]["stamp"]["outputs_sha256"]  # stamped before the field existed: not checked
+    assert stale_reason(forged) is None
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty, not a Jupyter notebook"), (b'{"cells": [', "not a Jupyter notebook (not JSON)"),
+    (b"[1, 2]", "not a Jupyter notebook (AttributeError"), (b"\xff\xfe", "not a Jupyter notebook"),
+    (b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "poem"}]}',
+     "not a valid Jupyter notebook ("),
+], ids=["empty", "broken-json", "json-list", "binary", "wrong-schema"])
+def test_a_file_that_is_not_a_notebook_is_one_line(tmp_path, capsys, content, message):
+    path = tmp_path / "x.ipynb"
+    path.write_bytes(content)
+    for argv in (["check-stale", str(path)], ["execute", str(path), "--scale", "smoke"]):
+        assert main(argv) == 1
+        out, err = capsys.readouterr()
+        assert not out and err.count("\n") == 1 and err.startswith(f"error: {path}: ") and message in err, err
+
+
+def test_a_cell_timeout_is_one_line_without_a_kernel_traceback(tmp_path, capfd):
+    path = tmp_path / "slow.ipynb"
+    nbformat.write(notebook("import time\ntime.sleep(60)"), path)
+    out_dir = str(tmp_path / "out")
+    assert main(["execute", str(path), "--scale", "smoke", "--output-dir", out_dir, "--timeout", "1"]) == 1
+    out, err = capfd.readouterr()  # fd level: the kernel is a child process writing to the same stderr
+    assert "Traceback" not in out + err and "ERROR" not in err
+    assert err.strip() == f"error: {path}: cell 2: A cell timed out while it was being executed, after 1 seconds."

@@ -7,9 +7,11 @@ request).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import os
 import re
 import socket
 import subprocess
@@ -27,6 +29,7 @@ import pytest
 from charlab import datasets
 from charlab.datasets import DATASETS, Dataset, KnownCopy, Policy, Source
 from charlab.datasets import cli as datasets_cli
+from charlab.datasets import download as download_module
 from charlab.datasets.download import _is_offline
 from charlab.datasets.prepare import STEPS, strip_comment_header, strip_gutenberg
 from charlab.errors import CharlabError
@@ -773,3 +776,22 @@ def test_unwritable_data_dir_is_a_clear_error(monkeypatch, tmp_path):
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(CharlabError, match="cannot create .*--data-dir"):
         datasets.fetch("fx", tmp_path / "file", progress=False, policy=FAST)
+
+
+def test_a_full_disk_leaves_no_part_file_behind(server, monkeypatch, tmp_path):
+    serve(server, "/text.txt", TEXT)
+    register(monkeypatch, "fx", copy_source(server, sha256=sha(TEXT)))
+
+    class FullDisk(io.FileIO):
+        def write(self, data):
+            if self.tell() + len(data) > 4096:  # the disk fills up after 4 KB
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.name)
+            return super().write(data)
+
+    monkeypatch.setattr(download_module, "open", lambda path, mode="r": FullDisk(path, mode.replace("b", "")),
+                        raising=False)
+    with pytest.raises(CharlabError, match="could not fetch 'fx': No space left on device"):
+        datasets.fetch("fx", tmp_path, progress=False, policy=FAST)
+    assert not (tmp_path / "fx" / ".partial").exists()  # the 4 KB written before the disk filled are gone
+    monkeypatch.delattr(download_module, "open")  # the disk has room again
+    assert datasets.fetch("fx", tmp_path, progress=False, policy=FAST).read_bytes() == TEXT

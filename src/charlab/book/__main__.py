@@ -3,7 +3,8 @@
   execute [NB...] --scale cpu [--output-dir DIR] [--timeout S]
       Execute notebooks (default: notebooks/*.ipynb) in place, or into DIR (CI: leave committed ones alone).
   check-stale [NB...]
-      Exit 1 naming each notebook whose code cells differ from the code that produced its outputs.
+      Exit 1 naming each notebook whose code cells differ from the code that produced its outputs, or whose
+      outputs differ from what that execution produced.
   colab-cells [NB...] [--check]
       Write every chapter's Colab setup cell from _config.yml's repository.url (--check: exit 1 on a mismatch).
   scoreboard [--check]
@@ -18,10 +19,8 @@ import argparse
 import sys
 from pathlib import Path
 
-import nbformat
-
 from charlab.book import colab, scoreboard
-from charlab.book.execute import NotebookFailed, execute_notebook
+from charlab.book.execute import NotebookFailed, execute_notebook, read_notebook
 from charlab.book.stamp import format_duration, stale_reason
 from charlab.book.toc import check_toc
 from charlab.errors import CharlabError
@@ -35,8 +34,7 @@ def _notebooks(given: list[str]) -> list[Path]:
     if not paths:
         raise CharlabError("no notebooks given and none in ./notebooks: name them or run from the repo root")
     for p in paths:
-        if not p.is_file():
-            raise CharlabError(f"no notebook at {p}")
+        read_notebook(p)  # every file is a notebook before anything runs: one line names the first that is not
     return paths
 
 
@@ -65,7 +63,7 @@ def cmd_execute(args: argparse.Namespace) -> int:
 def cmd_check_stale(args: argparse.Namespace) -> int:
     stale = 0
     for path in _notebooks(args.notebooks):
-        reason = stale_reason(nbformat.read(path, as_version=4))
+        reason = stale_reason(read_notebook(path))
         if reason:
             stale += 1
             print(f"stale: {path}: {reason}", file=sys.stderr)

@@ -55,6 +55,28 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """A Jupyter notebook, read and validated; a file that is not one (missing, empty, not JSON, not the notebook
+    schema) is one CharlabError line naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise CharlabError(f"no notebook at {path}")
+    if path.stat().st_size == 0:
+        raise CharlabError(f"{path}: the file is empty, not a Jupyter notebook")
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except nbformat.reader.NotJSONError:
+        raise CharlabError(f"{path}: not a Jupyter notebook (not JSON)") from None
+    except nbformat.ValidationError as e:
+        raise CharlabError(f"{path}: not a valid Jupyter notebook ({e.message})") from None
+    except OSError as e:
+        raise CharlabError(f"{path}: cannot read ({e.strerror})") from None
+    except Exception as e:  # nbformat trips over JSON that is no notebook at all (a list, a number...)
+        raise CharlabError(f"{path}: not a Jupyter notebook ({type(e).__name__}: {e})".splitlines()[0]) from None
+    return nb
+
+
 def _failed_cell(nb: nbformat.NotebookNode) -> int | None:
     """1-based index of the first cell with an error output (what nbclient stopped on)."""
     for i, cell in enumerate(nb.cells):
@@ -73,9 +95,7 @@ def execute_notebook(
     """
     normalize_scale(scale)  # an unknown scale fails here, before anything runs
     path = Path(path)
-    if not path.is_file():
-        raise CharlabError(f"no notebook at {path}")
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
     nb.metadata.pop("widgets", None)  # nbclient only writes widget state when there is some: drop stale state
     client = NotebookClient(
         nb,
@@ -84,8 +104,10 @@ def execute_notebook(
         resources={"metadata": {"path": str(path.parent.resolve())}},
         store_widget_state=True,
         record_timing=False,  # per-cell timestamps would make every re-execution a noisy diff
-        # ipykernel warns at every start that local TCP is unencrypted; keep the progress lines readable.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        # ipykernel warns at every start that local TCP is unencrypted, and logs a traceback when a timed-out cell's
+        # reply meets the closed sockets of its shutdown: keep the progress lines readable (cell errors still arrive
+        # as messages, and a dead kernel as DeadKernelError).
+        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
     )
     start = time.monotonic()
     log = Path(tempfile.mkstemp(prefix="charlab-runs-", suffix=".jsonl")[1])  # runs trained or reused, for the stamp

@@ -110,6 +110,7 @@ def make_stamp(
         "datasets": dataset_hashes(list(declared), cwd),
         "python": platform.python_version(),
         "code_sha256": code_sha256(nb),
+        "outputs_sha256": outputs_sha256(nb),
         "runs": runs or [],
     }
 
@@ -174,12 +175,24 @@ def apply_stamp(nb: nbformat.NotebookNode, stamp: dict) -> None:
 
 
 def stale_reason(nb: nbformat.NotebookNode) -> str | None:
-    """Why this notebook's outputs cannot be trusted to come from its code, or None when they can."""
+    """Why this notebook's outputs cannot be trusted to come from its code, or None when they can. A stamp made
+    before stamps carried `outputs_sha256` does not say what its outputs were, so they are not checked."""
     stamp = nb.metadata.get("charlab", {}).get("stamp")
     if not stamp:
         return "has no run stamp (execute it with `python -m charlab.book execute`)"
     if stamp.get("code_sha256") != code_sha256(nb):
         return "code cells changed since it was executed (re-execute it)"
+    if "outputs_sha256" in stamp and stamp["outputs_sha256"] != outputs_sha256(nb):
+        return "outputs differ from what its execution produced: edited by hand? (re-execute it)"
     if stamp.get("scale") == "smoke":
         return "holds smoke-scale outputs, which are for CI only (re-execute it with --scale cpu or blog)"
     return None
+
+
+def outputs_sha256(nb: nbformat.NotebookNode) -> str:
+    """sha256 over the outputs of the code cells `code_sha256` covers, in order, in the form the .ipynb file stores
+    (a write and a read do not change it), so an output edited by hand no longer matches the stamp."""
+    stored = nbformat.reads(nbformat.writes(nb), as_version=4)
+    outputs = [cell.get("outputs", []) for cell in stored.cells
+               if cell.cell_type == "code" and "colab-setup" not in cell.metadata.get("tags", [])]
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True).encode("utf-8")).hexdigest()

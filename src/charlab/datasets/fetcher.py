@@ -3,9 +3,10 @@
 The invariant the rest of the book relies on: `DATA_DIR/<name>/input.txt` exists only if it was verified.
 Everything in flight lives in `DATA_DIR/<name>/.partial/`: downloads as `*.part` (kept when a network failure
 or Ctrl-C interrupts them, so the next run resumes with an HTTP Range request; deleted when their bytes turn
-out wrong) and the prepared `input.txt.tmp` (always deleted unless installed). Installing is two atomic
-renames, SOURCE.json first and input.txt last, so input.txt marks a complete fetch. A lock file serialises
-concurrent fetches of the same dataset (e.g. notebooks executed in parallel).
+out wrong, or when the disk fails a write: a full disk must not stay full) and the prepared `input.txt.tmp`
+(always deleted unless installed). Installing is two atomic renames, SOURCE.json first and input.txt last, so
+input.txt marks a complete fetch. A lock file serialises concurrent fetches of the same dataset (e.g. notebooks
+executed in parallel).
 """
 
 from __future__ import annotations
@@ -330,6 +331,9 @@ def _fetch_dataset(
                     failures.append(str(e))
                     cause = e.__cause__
                     offline = offline and isinstance(cause, DownloadError) and cause.offline
+        except OSError:  # a full or read-only disk: a kept .part would only keep the disk full for the next fetch
+            remove(folder / ".partial")
+            raise
         finally:
             remove(folder / ".partial" / "input.txt.tmp")
             remove(folder / ".partial" / "SOURCE.json.tmp")
