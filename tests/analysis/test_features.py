@@ -54,6 +54,16 @@ def test_urls_www_lines_and_indentation():
     assert ind[27] == 0 and ind[29] == 1 and ind[30] == 2 and ind[32] == pytest.approx(2.25) and ind[-1] == 2.25
 
 
+def test_events_are_the_characters_before_an_unusual_step():
+    quotes = ft.in_quotes('ab"cd"e')
+    assert ft.events(quotes).tolist() == [False, True, False, False, True, False]  # before each quote mark
+    pos = ft.line_position("ab\ncd\ne")
+    assert ft.events(pos).tolist() == [False, True, False, False, True, False]  # before each newline...
+    assert pos[3] == 1  # ...and the step after a newline (0 -> 1) is the usual +1
+    ramp = ft.since_link_open("x[[ab]]y")
+    assert ft.events(ramp).tolist() == [False, True, False, False, False, True, False]  # before [['s 2nd [, ]]'s 2nd ]
+
+
 def test_auc_against_hand_computed_answers():
     # The classic example: positives 0.35, 0.8 against negatives 0.1, 0.4: 3 of 4 pairs ordered.
     assert ft.auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1])) == pytest.approx(0.75)

@@ -222,6 +222,21 @@ def compute(text: str, names: list[str] | tuple[str, ...]) -> dict[str, np.ndarr
     return {n: FEATURES[n].compute(text) for n in names}
 
 
+def events(values: np.ndarray) -> np.ndarray:
+    """(T - 1,) True at the characters t whose successor changes the feature other than by its usual step (the
+    commonest change): for a binary feature, the characters before it switches (before an opening or closing
+    quote); for "line position", before a newline; for a depth, before a bracket. Column t lines up with the loss
+    of predicting character t + 1. Moving between two undefined (NaN) characters is no event."""
+    v = np.asarray(values, dtype=float)
+    step = v[1:] - v[:-1]
+    finite = step[np.isfinite(step)]
+    if finite.size == 0:
+        return ~(np.isnan(v[1:]) & np.isnan(v[:-1])) & np.isnan(step)
+    steps, counts = np.unique(finite, return_counts=True)
+    usual = steps[np.argmax(counts)]
+    return ~(step == usual) & ~(np.isnan(v[1:]) & np.isnan(v[:-1]))
+
+
 # ------------------------------------------------------------------------------------------------------ scoring
 
 def _ranks(x: np.ndarray) -> np.ndarray:
