@@ -249,9 +249,10 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def auc(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def auc(x: np.ndarray, labels: np.ndarray, ranks: np.ndarray | None = None) -> np.ndarray:
     """ROC AUC of each column of x (T, N) (or one column (T,)) as a score for `labels` (T,) being true: the chance
-    that a random positive scores above a random negative, ties counting half. NaN when a class is empty."""
+    that a random positive scores above a random negative, ties counting half. NaN when a class is empty.
+    `ranks`: `_ranks(x)` when already computed (it depends on x only)."""
     x = np.asarray(x, dtype=float)
     single = x.ndim == 1
     x = x[:, None] if single else x
@@ -260,7 +261,7 @@ def auc(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if n_pos == 0 or n_neg == 0:
         out = np.full(x.shape[1], np.nan)
     else:
-        out = (_ranks(x)[pos].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+        out = ((_ranks(x) if ranks is None else ranks)[pos].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
     return out[0] if single else out
 
 
@@ -282,18 +283,19 @@ def correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out[0] if single else out
 
 
-def score(x: np.ndarray, values: np.ndarray, binary: bool) -> np.ndarray:
+def score(x: np.ndarray, values: np.ndarray, binary: bool, ranks: np.ndarray | None = None) -> np.ndarray:
     """How well each column of x (T, N) codes a feature, in [0, 1] for graded features and [0.5, 1] for binary
     ones, regardless of sign (see the module docstring)."""
     if binary:
-        a = auc(x, values)
+        a = auc(x, values, ranks)
         return np.maximum(a, 1 - a)
     return np.abs(correlation(x, values))
 
 
 def score_all(x: np.ndarray, features: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """{feature: score of every column of x (T, N)} for features named in FEATURES."""
-    return {name: score(x, v, FEATURES[name].binary) for name, v in features.items()}
+    ranks = _ranks(x) if any(FEATURES[name].binary for name in features) else None
+    return {name: score(x, v, FEATURES[name].binary, ranks) for name, v in features.items()}
 
 
 def thresholds(control: Mapping[str, np.ndarray], quantile: float = 1.0) -> dict[str, float]:

@@ -1,0 +1,523 @@
+"""Glue for the "visualizing the predictions and the neuron firings" chapter: from three trained models to the cells
+that code something, what clamping them costs, the page's HTML views and widget data, and the verdicts.
+
+`charlab.neurons` records every cell of a model on a held-out stretch (and clamps cells); `charlab.analysis.features`
+says what the text is doing at each character and scores a cell's firing against it. This module picks the stretch,
+scores a trained model and its untrained control (`study`), ablates (`ablation`), and arranges the results.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from charlab.analysis import features as ft
+from charlab.batching import split_sizes
+from charlab.errors import CharlabError
+from charlab.model import CharRNN
+from charlab.neurons import Recording, ablate, record
+from charlab.presets import for_scale
+from charlab.tables import table
+from charlab.text import Vocab, read_text
+
+# How much held-out text the chapter reads per model, and how much of it the page shows.
+SIZES = {
+    "smoke": dict(stretch=1500, context=100, random_cells=6, random_sets=2, view_chars=160, widget_chars=500,
+                  widget_cells=8),
+    "cpu": dict(stretch=5000, context=300, random_cells=12, random_sets=3, view_chars=320, widget_chars=1200,
+                widget_cells=16),
+    "blog": dict(stretch=20000, context=500, random_cells=32, random_sets=5, view_chars=400, widget_chars=2000,
+                 widget_cells=24),
+}
+LN2 = math.log(2)
+POST_SHARE = 0.05  # "about 5% of them turn out to have learned quite interesting and interpretible algorithms"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One of the chapter's models: its experiment, the features its text is scored on, and where a held-out
+    stretch may start (after `start_after`, so quote parity and nesting start at zero) and what it should hold."""
+
+    experiment: str
+    label: str
+    features: tuple[str, ...]
+    start_after: str
+    markers: tuple[str, ...]
+
+
+SUBJECTS = {s.experiment: s for s in [
+    Subject("wikipedia", "Wikipedia",
+            ("inside a URL", "inside [[ ]]", "since [[", "since www", "inside ( )", "inside quotes", "line position"),
+            "\n", ("www", "[[", "http")),
+    Subject("linux", "Linux", ("inside ( ) (C)", "inside { } (C)", "{ } depth (C)", "indentation",
+                               "inside a comment (C)", "inside a string (C)", "line position"),
+            "\n}\n", ("{", "/*", '"')),
+    Subject("warpeace", "War and Peace", ("inside quotes", "line position", "inside ( )"), "\n\n", ('"', "\n\n")),
+]}
+WIKI_CELLS = {  # the post's four Wikipedia neurons, as features
+    "inside a URL": "excited inside URLs, off outside",
+    "inside [[ ]]": "on inside [[ ]], after the second [",
+    "since [[": "varies linearly across the [[ ]] environment",
+    "since www": "turns off right after the first w of www: counts through www",
+}
+
+
+def sizes(scale: str) -> dict:
+    return for_scale(SIZES, scale)
+
+
+def held_out(run) -> str:
+    """The run's validation split, read the way training read the file."""
+    c = run.config
+    text = read_text(run.data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
+    n_train, n_val, _ = split_sizes(len(text), c.val_frac, c.test_frac)
+    return text[n_train:n_train + n_val]
+
+
+def pick_stretch(text: str, length: int, start_after: str, markers: Sequence[str], candidates: int = 400) -> int:
+    """Where in `text` a stretch of `length` characters starts: right after an occurrence of `start_after`, at the
+    one (of up to `candidates`, evenly spread) whose stretch holds the most of its rarest marker (ties: of all
+    markers together). The stretch is chosen for what it contains, before any model reads it."""
+    if len(text) < length:
+        raise CharlabError(f"the held-out text has {len(text):,} characters, fewer than the {length:,} asked for")
+    starts, pos = [], 0
+    step = max(1, (len(text) - length) // candidates)
+    while pos <= len(text) - length:
+        found = text.find(start_after, pos, len(text) - length)
+        if found < 0:
+            break
+        starts.append(found + len(start_after))
+        pos = max(found + 1, starts[-1] + step - len(start_after))
+    starts = [s for s in starts if s <= len(text) - length] or [0]
+
+    def coverage(s: int) -> tuple[int, int]:
+        counts = [text.count(m, s, s + length) for m in markers]
+        return min(counts), sum(counts)
+
+    return max(starts, key=coverage)
+
+
+def untrained_like(model: CharRNN, seed: int = 0) -> CharRNN:
+    """The control: a model of the same architecture, initialised as training initialises it, never trained."""
+    torch.manual_seed(seed)
+    return CharRNN(model.config).to(model.head.weight.device)
+
+
+@dataclass
+class Study:
+    """One model's cells scored on one held-out stretch, against an untrained model of the same shape."""
+
+    subject: Subject
+    text: str
+    context: str
+    rec: Recording
+    control: Recording
+    values: dict[str, np.ndarray]  # feature -> value per character
+    scores: dict[str, np.ndarray]  # feature -> score per cell (trained)
+    control_scores: dict[str, np.ndarray]
+    bars: dict[str, float]  # feature -> the best untrained cell's score (NaN: not scorable on this stretch)
+    interpretable: np.ndarray  # (cells,) bool
+    hidden_size: int
+
+    @property
+    def num_cells(self) -> int:
+        return self.rec.num_cells
+
+    def cell_name(self, cell: int) -> str:
+        return f"layer {cell // self.hidden_size + 1}, cell {cell % self.hidden_size}"
+
+    def best(self) -> dict[str, tuple[int, float]]:
+        """{feature: (best cell, its score)} for the features scorable on this stretch."""
+        return {f: b for f, b in ft.best_cells(self.scores).items() if math.isfinite(self.bars[f])}
+
+    def found(self, feature: str) -> bool | None:
+        """Whether the best cell for `feature` beats every untrained cell (None: the stretch cannot test it)."""
+        b = self.best().get(feature)
+        return None if b is None else b[1] > self.bars[feature]
+
+    def chance_share(self) -> float:
+        """The share of cells an untrained-like model would reach by chance: each scorable feature's bar is the
+        best of N control cells, which a cell no better than the control passes with probability 1/(N + 1)."""
+        scorable = sum(math.isfinite(b) for b in self.bars.values())
+        return min(1.0, scorable / (self.num_cells + 1))
+
+    def ranked(self) -> list[tuple[int, str, float]]:
+        """Every cell as (cell, its best feature, score), by how far its best score is above that feature's bar."""
+        out = []
+        for cell in range(self.num_cells):
+            margins = {f: s[cell] - self.bars[f] for f, s in self.scores.items()
+                       if math.isfinite(self.bars[f]) and math.isfinite(s[cell])}
+            if margins:
+                f = max(margins, key=margins.get)
+                out.append((cell, f, float(self.scores[f][cell]), margins[f]))
+        out.sort(key=lambda r: -r[3])
+        return [r[:3] for r in out]
+
+
+def study(subject: Subject, model: CharRNN, vocab: Vocab, heldout: str, length: int, context: int,
+          seed: int = 0) -> Study:
+    """Record `model` and its untrained control on a stretch of `heldout` and score every cell on every feature."""
+    start = pick_stretch(heldout[context:], length, subject.start_after, subject.markers) + context
+    text, ctx = heldout[start:start + length], heldout[start - context:start]
+    rec = record(model, vocab, text, ctx)
+    control = record(untrained_like(model, seed), vocab, text, ctx)
+    values = ft.compute(text, subject.features)
+    scores, control_scores = ft.score_all(rec.flat(), values), ft.score_all(control.flat(), values)
+    bars = ft.thresholds(control_scores)
+    return Study(subject, text, ctx, rec, control, values, scores, control_scores, bars,
+                 ft.interpretable(scores, bars), model.config.hidden_size)
+
+
+# ----------------------------------------------------------------------------------------------------- ablation
+
+@dataclass
+class Ablation:
+    """Per-character losses (nats, len(text) - 1 each) of the model with cells clamped to their means."""
+
+    base: np.ndarray
+    single: dict[str, tuple[int, np.ndarray]]  # feature -> (its best cell, losses with that cell clamped)
+    random_cells: list[int]
+    random_single: np.ndarray  # (len(random_cells), T - 1)
+    sets: dict[str, list[np.ndarray]] = field(default_factory=dict)  # set name -> losses per draw
+    set_sizes: dict[str, int] = field(default_factory=dict)
+
+
+def ablation(s: Study, model: CharRNN, vocab: Vocab, random_cells: int, random_sets: int, seed: int = 0) -> Ablation:
+    """Clamp, each on its own: the best cell of every feature the model codes, and `random_cells` other cells; then
+    all interpretable cells, all others, and `random_sets` random sets of the same sizes. One batched run."""
+    rng = np.random.default_rng(seed)
+    coded = {f: c for f, (c, _) in s.best().items() if s.found(f)}
+    others = np.setdiff1d(np.arange(s.num_cells), list(coded.values()))
+    rand = sorted(rng.choice(others, size=min(random_cells, len(others)), replace=False).tolist())
+    keep, drop = np.flatnonzero(s.interpretable), np.flatnonzero(~s.interpretable)
+    named = {"interpretable": [keep], "random, as many as interpretable":
+             [rng.choice(s.num_cells, len(keep), replace=False) for _ in range(random_sets)] if len(keep) else [],
+             "not interpretable": [drop], "random, as many as not interpretable":
+             [rng.choice(s.num_cells, len(drop), replace=False) for _ in range(random_sets)] if len(drop) else []}
+    cell_sets = [[], *([c] for c in coded.values()), *([c] for c in rand), *(x for v in named.values() for x in v)]
+    rows = iter(ablate(model, vocab, s.text, cell_sets, s.rec, s.context))
+    base = next(rows)
+    single = {f: (c, next(rows)) for f, c in coded.items()}
+    random_single = np.array([next(rows) for _ in rand]).reshape(len(rand), len(base))
+    sets = {name: [next(rows) for _ in draws] for name, draws in named.items()}
+    return Ablation(base, single, rand, random_single, sets, {n: len(d[0]) if d else 0 for n, d in named.items()})
+
+
+def _bits(losses: np.ndarray, where: np.ndarray | None = None) -> float:
+    x = losses if where is None else losses[..., where]
+    return float(np.mean(x) / LN2) if x.size else math.nan
+
+
+@dataclass(frozen=True)
+class CellEffect:
+    feature: str
+    cell: int
+    events: int  # characters where the feature matters
+    at_events: float  # loss increase there (bits/char) with the cell clamped
+    elsewhere: float
+    random_at_events: np.ndarray  # the same increase for each random cell
+
+    @property
+    def beats_random(self) -> bool:
+        """Clamping this cell costs more where its feature matters than clamping any of the random cells does."""
+        return bool(self.random_at_events.size) and self.at_events > float(np.max(self.random_at_events))
+
+
+def cell_effects(s: Study, a: Ablation) -> dict[str, CellEffect]:
+    """For each clamped feature cell: the loss increase on the characters before the feature's events (see
+    `analysis.features.events`) and elsewhere, against random cells clamped the same way."""
+    out = {}
+    for f, (cell, losses) in a.single.items():
+        ev = ft.events(s.values[f])
+        out[f] = CellEffect(f, cell, int(ev.sum()), _bits(losses - a.base, ev), _bits(losses - a.base, ~ev),
+                            np.array([_bits(r - a.base, ev) for r in a.random_single]))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------ tables
+
+def _score_kind(feature: str) -> str:
+    return "AUC" if ft.FEATURES[feature].binary else "|r|"
+
+
+def discovery_table(studies: Sequence[Study]) -> pd.DataFrame:
+    """Per model and feature: the best cell, its score, the untrained control's best, and how many cells beat it."""
+    rows = []
+    for s in studies:
+        best = ft.best_cells(s.scores)
+        for f in s.subject.features:
+            bar = s.bars[f]
+            if not math.isfinite(bar) or f not in best:
+                rows.append({"model": s.subject.label, "feature": f, "score": "–", "best cell": "not in stretch",
+                             "trained": math.nan, "untrained best": math.nan, "cells above": "–", "coded": "–"})
+                continue
+            cell, score = best[f]
+            rows.append({"model": s.subject.label, "feature": f, "score": _score_kind(f),
+                         "best cell": s.cell_name(cell), "trained": score, "untrained best": bar,
+                         "cells above": int(np.sum(np.nan_to_num(s.scores[f], nan=-1) > bar)),
+                         "coded": "yes" if score > bar else "no"})
+    return table(rows, {"trained": "{:.3f}", "untrained best": "{:.3f}"})
+
+
+def share_table(studies: Sequence[Study]) -> pd.DataFrame:
+    rows = [{"model": s.subject.label, "cells": s.num_cells, "interpretable": int(s.interpretable.sum()),
+             "share": s.interpretable.mean(), "chance level": s.chance_share()} for s in studies]
+    cells, n = sum(r["cells"] for r in rows), sum(r["interpretable"] for r in rows)
+    rows.append({"model": "all three", "cells": cells, "interpretable": n, "share": n / cells,
+                 "chance level": sum(s.chance_share() * s.num_cells for s in studies) / cells})
+    return table(rows, {"share": "{:.1%}", "chance level": "{:.1%}"})
+
+
+def effects_table(pairs: Sequence[tuple[Study, Ablation]]) -> pd.DataFrame:
+    rows = []
+    for s, a in pairs:
+        for f, e in cell_effects(s, a).items():
+            rows.append({"model": s.subject.label, "feature": f, "cell": s.cell_name(e.cell),
+                         "characters where it matters": e.events, "there (bits/char)": e.at_events,
+                         "elsewhere": e.elsewhere,
+                         "random cells there: mean": float(np.mean(e.random_at_events))
+                         if e.random_at_events.size else math.nan,
+                         "random: max": float(np.max(e.random_at_events)) if e.random_at_events.size else math.nan})
+    fmt = {k: "{:+.3f}" for k in ("there (bits/char)", "elsewhere", "random cells there: mean", "random: max")}
+    return table(rows, fmt)
+
+
+def drop_table(pairs: Sequence[tuple[Study, Ablation]]) -> pd.DataFrame:
+    """Loss in bits/char with whole sets clamped (random sets: mean over the draws)."""
+    rows = []
+    for s, a in pairs:
+        row = {"model": s.subject.label, "intact": _bits(a.base)}
+        for name, draws in a.sets.items():
+            row[f"{name} ({a.set_sizes[name]})"] = float(np.mean([_bits(d) for d in draws])) if draws else math.nan
+        rows.append(row)
+    return table(rows, {c: "{:.3f}" for c in rows[0] if c != "model"})
+
+
+def drop_summary(pairs: Sequence[tuple[Study, Ablation]]) -> dict[str, float]:
+    """The loss of all models together (mean of per-model bits/char) for intact and each clamped set."""
+    out = {"intact": float(np.mean([_bits(a.base) for _, a in pairs]))}
+    for name in pairs[0][1].sets:
+        vals = [np.mean([_bits(d) for d in a.sets[name]]) for _, a in pairs if a.sets[name]]
+        out[name] = float(np.mean(vals)) if vals else math.nan
+    return out
+
+
+# ------------------------------------------------------------------------------------------------------- plots
+
+def plot_saturation(studies: Sequence[Study], threshold: float = 0.1) -> plt.Figure:
+    """The paper's gate figure: per gate (input, forget, output), each cell's share of characters with the gate
+    below `threshold` (left-saturated, x) and above 1 - `threshold` (right-saturated, y), coloured by layer."""
+    gates = {"i": "input gate", "f": "forget gate", "o": "output gate"}
+    fig, axes = plt.subplots(len(studies), 3, figsize=(10, 3.2 * len(studies)), squeeze=False)
+    for row, s in zip(axes, studies, strict=True):
+        for ax, (g, name) in zip(row, gates.items(), strict=True):
+            a = s.rec.gates[g]  # (layers, T, H)
+            for layer in range(a.shape[0]):
+                left, right = (a[layer] < threshold).mean(0), (a[layer] > 1 - threshold).mean(0)
+                ax.scatter(left, right, s=6, alpha=0.6, label=f"layer {layer + 1}")
+            ax.plot([0, 1], [1, 0], color="grey", lw=0.8, ls="--")
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1)
+            ax.set_title(f"{s.subject.label}: {name}", fontsize=9)
+            ax.set_xlabel(f"fraction < {threshold}", fontsize=8)
+            ax.set_ylabel(f"fraction > {1 - threshold:g}", fontsize=8)
+            if a.shape[0] > 1:
+                ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_scores(s: Study) -> plt.Figure:
+    """Per feature: every trained cell's score (dots) against the untrained control's cells (grey), the bar marked."""
+    feats = [f for f in s.subject.features if math.isfinite(s.bars[f])]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(feats) + 1.2))
+    rng = np.random.default_rng(0)
+    for y, f in enumerate(feats):
+        for scores, colour, dy in ((s.control_scores[f], "0.6", -0.15), (s.scores[f], "#1f77b4", 0.15)):
+            ax.scatter(scores, y + dy + rng.uniform(-0.08, 0.08, len(scores)), s=4, color=colour, alpha=0.5)
+        ax.plot([s.bars[f]] * 2, [y - 0.35, y + 0.35], color="#d62728", lw=1.5)
+    ax.set_yticks(range(len(feats)), [f"{f} ({_score_kind(f)})" for f in feats])
+    ax.set_xlabel("score (binary features: AUC folded to [0.5, 1]; graded: |correlation|); grey: untrained, "
+                  "red: the untrained model's best", fontsize=8)
+    ax.set_title(f"{s.subject.label}: every cell against every feature", fontsize=10)
+    ax.invert_yaxis()
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------------- HTML views
+
+def _shown(ch: str) -> str:
+    return {"\n": "↵", " ": "\u00a0", "\t": "→"}.get(ch, ch)
+
+
+def _firing_colour(v: float) -> str:
+    """The post's colouring of a cell's tanh(c) in [-1, 1]: blue (low) through white to green (excited)."""
+    v = max(-1.0, min(1.0, float(v)))
+    rgb = (39, 174, 96) if v >= 0 else (52, 120, 219)
+    return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{abs(v):.2f})"
+
+
+def window(text: str, length: int, marker: str | None = None) -> int:
+    """Where a view of `length` characters starts: a little before the first `marker` if there is one."""
+    at = text.find(marker) if marker else -1
+    start = max(0, at - length // 4) if at >= 0 else 0
+    return min(start, max(0, len(text) - length))
+
+
+def firing_html(text: str, values: np.ndarray, title: str = "") -> str:
+    """`text` coloured character by character by `values` (a cell's tanh(c)); a newline breaks the line."""
+    spans = []
+    for ch, v in zip(text, values, strict=True):
+        span = f'<span style="background:{_firing_colour(v)}" title="{v:+.2f}">{html.escape(_shown(ch))}</span>'
+        spans.append(span + ("<br>" if ch == "\n" else ""))
+    head = f'<div style="font-size:0.85em;margin-bottom:0.2em">{html.escape(title)}</div>' if title else ""
+    return (f'<div class="charlab-firing">{head}<div style="font-family:monospace;font-size:0.85em;'
+            f'line-height:1.6;word-break:break-all">{"".join(spans)}</div></div>')
+
+
+def predictions_html(rec: Recording, start: int, length: int, cell: int | None = None, k: int = 5) -> str:
+    """The post's prediction figure: each character of rec.text[start:start + length] (coloured by `cell`'s
+    firing if given) with the model's top-k guesses for the next character under it, red by probability."""
+    guesses, probs = rec.top(k)
+    firing = rec.flat()[:, cell] if cell is not None else None
+    cols = []
+    for t in range(start, min(len(rec.text), start + length)):
+        bg = _firing_colour(firing[t]) if firing is not None else "rgba(52,120,219,0.12)"
+        col = [f'<div style="background:{bg};font-weight:600">{html.escape(_shown(rec.text[t]))}</div>']
+        col += [f'<div style="background:rgba(214,39,40,{p:.2f})" title="{p:.0%}">{html.escape(_shown(g))}</div>'
+                for g, p in zip(guesses[t], probs[t], strict=True)]
+        cols.append(f'<div style="display:inline-block;text-align:center;width:1.1em;margin:0 0 0.5em 0">'
+                    f'{"".join(col)}</div>')
+    return ('<div class="charlab-predictions" style="font-family:monospace;font-size:0.8em;line-height:1.3">'
+            + "".join(cols) + "</div>")
+
+
+# ------------------------------------------------------------------------------------------------ widget data
+
+LEVELS = "0123456789abcdefghijklmnopqrstu"  # 31 levels of a firing in [-1, 1], one character each (a small page)
+
+
+def encode_firing(values: np.ndarray) -> str:
+    """A cell's firing as one character per text character: level round((v + 1) / 2 * 30) of LEVELS."""
+    idx = np.rint((np.clip(values, -1, 1) + 1) / 2 * (len(LEVELS) - 1)).astype(int)
+    return "".join(LEVELS[i] for i in idx)
+
+
+def widget_data(s: Study, length: int, cells: int, k: int = 5) -> dict:
+    """What `NeuronWidget` embeds: a window of the stretch, the `cells` top-ranked cells' firings on it (labelled
+    with their best feature and score) and the top-k guesses after each character (probabilities in percent)."""
+    start = window(s.text, length, s.subject.markers[0])
+    end = min(len(s.text), start + length)
+    firing = s.rec.flat()
+    guesses, probs = s.rec.top(k)
+    ranked = s.ranked()[:cells]
+    return dict(
+        text=s.text[start:end],
+        cells=[{"label": f"{s.cell_name(c)}: {f}, {_score_kind(f)} {score:.2f} "
+                         f"(untrained best {s.bars[f]:.2f})",
+                "firing": encode_firing(firing[start:end, c])} for c, f, score in ranked],
+        guesses=["".join(g) for g in guesses[start:end]],
+        probs=[[int(round(100 * p)) for p in row] for row in probs[start:end]],
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- verdicts
+# Each returns (verdict, value, measured) for charlab.claims.claim.
+
+def share_verdict(studies: Sequence[Study]) -> tuple[str, str, str]:
+    """"About 5% of them turn out to have learned quite interesting and interpretible algorithms": the share of
+    cells (all layers of the three models) that code one of the features better than any untrained cell. *Holds*
+    when it is within a factor of 2 of 5%; *holds partly* when it is above chance but outside that range;
+    *not reached at this scale* when it is not above twice the chance level (`Study.chance_share`)."""
+    cells = sum(s.num_cells for s in studies)
+    n = int(sum(s.interpretable.sum() for s in studies))
+    share = n / cells
+    chance = sum(s.chance_share() * s.num_cells for s in studies) / cells
+    per = "; ".join(f"{s.subject.label} {int(s.interpretable.sum())} of {s.num_cells}" for s in studies)
+    value = f"{share:.1%} of {cells} cells"
+    measured = (f"{n} of {cells} cells ({share:.1%}) code at least one of the chapter's features better than every "
+                f"cell of an untrained model of the same shape ({per}); cells no better than untrained ones would "
+                f"reach about {chance:.1%} by chance")
+    if share <= 2 * chance:
+        return "not reached at this scale", value, measured
+    if POST_SHARE / 2 <= share <= POST_SHARE * 2:
+        return "holds", value, measured
+    return "holds partly", value, measured + (" (more than twice the post's 5%)" if share > 2 * POST_SHARE
+                                              else " (less than half the post's 5%)")
+
+
+def wiki_cells_verdict(s: Study) -> tuple[str, str, str]:
+    """The post's four Wikipedia neurons (inside a URL, inside [[ ]], a ramp across [[ ]], the www counter), each
+    looked for as the best cell for its feature: *holds* when all four beat every untrained cell, *holds partly*
+    when some do, *not reached at this scale* when none does, *not testable here* when the stretch holds none."""
+    found = {f: s.found(f) for f in WIKI_CELLS}
+    best = s.best()
+    parts = [f"{f}: " + ("not in the stretch" if ok is None else
+                         f"{s.cell_name(best[f][0])} {_score_kind(f)} {best[f][1]:.2f} vs untrained "
+                         f"{s.bars[f]:.2f}" + ("" if ok else " (not above)")) for f, ok in found.items()]
+    testable = [f for f, ok in found.items() if ok is not None]
+    n = sum(bool(ok) for ok in found.values())
+    value = f"{n} of {len(testable)} found"
+    measured = "best cell per feature on held-out Wikipedia: " + "; ".join(parts)
+    if not testable:
+        return "not testable here", value, measured
+    if n == len(WIKI_CELLS):
+        return "holds", value, measured
+    return ("holds partly" if n else "not reached at this scale"), value, measured
+
+
+def cell_verdict(s: Study, feature: str, effect: CellEffect | None) -> tuple[str, str, str]:
+    """A cell for `feature`: *holds* when the best cell beats every untrained cell and clamping it raises the loss
+    where the feature matters more than clamping any of the random cells does; *holds partly* when only the first
+    holds; *not reached at this scale* when no cell beats the control; *not testable here* when the stretch
+    cannot score the feature."""
+    ok = s.found(feature)
+    if ok is None:
+        return "not testable here", "not in the stretch", f"the {s.subject.label} stretch has no '{feature}'"
+    cell, score = s.best()[feature]
+    kind = _score_kind(feature)
+    value = f"{kind} {score:.2f} (untrained best {s.bars[feature]:.2f})"
+    measured = (f"on held-out {s.subject.label}, {s.cell_name(cell)} codes '{feature}' with {kind} {score:.2f}; the "
+                f"best of the untrained model's {s.num_cells} cells reaches {s.bars[feature]:.2f}")
+    if not ok:
+        return "not reached at this scale", value, measured
+    if effect is None:
+        return "holds partly", value, measured + " (not ablated)"
+    rand = effect.random_at_events
+    measured += (f"; clamping it raises the loss on the {effect.events} characters where the feature changes by "
+                 f"{effect.at_events:+.3f} bits/char (elsewhere {effect.elsewhere:+.3f}), random cells by "
+                 f"{np.mean(rand):+.3f} on average and at most {np.max(rand):+.3f}")
+    return ("holds" if effect.beats_random else "holds partly"), value, measured
+
+
+def drop_verdict(pairs: Sequence[tuple[Study, Ablation]]) -> tuple[str, str, str]:
+    """A reader's question, "what if we drop those 95% uninterpretable cells?", read as the hypothesis that they do
+    no work: clamp every cell that is not interpretable (all three models, loss as the mean of their bits/char).
+    *Holds* when the loss rises by less than 2%, *holds partly* by less than 10%, otherwise *contradicted*;
+    a random set of the same size, and the interpretable cells alone, are the comparison."""
+    d = drop_summary(pairs)
+    base, drop = d["intact"], d["not interpretable"]
+    rand = d["random, as many as not interpretable"]
+    only, only_rand = d["interpretable"], d["random, as many as interpretable"]
+    rise = drop / base - 1
+    value = f"{base:.3f} -> {drop:.3f} bits/char ({rise:+.1%})"
+    measured = (f"with the non-interpretable cells clamped to their means the loss goes from {base:.3f} to "
+                f"{drop:.3f} bits/char ({rise:+.1%}); clamping a random set of the same size gives {rand:.3f}; "
+                f"clamping only the interpretable cells gives {only:.3f}, a random set of that size {only_rand:.3f}")
+    if rise < 0.02:
+        return "holds", value, measured
+    return ("holds partly" if rise < 0.10 else "contradicted"), value, measured
+
+
+def describe(s: Study) -> Mapping[str, str]:
+    """A sentence per coded feature, for the prose: which cell, its score, the control's best."""
+    return {f: f"{s.cell_name(c)} ({_score_kind(f)} {score:.2f} against the untrained model's best "
+               f"{s.bars[f]:.2f})" for f, (c, score) in s.best().items() if s.found(f)}
