@@ -15,6 +15,7 @@ from charlab.chapters import ch09_neurons as ch09
 from charlab.errors import CharlabError
 from charlab.model import CharRNN, ModelConfig
 from charlab.text import Vocab
+from charlab.widgets.neurons import NeuronWidget, encode_firing
 
 matplotlib.use("Agg")
 
@@ -151,7 +152,6 @@ def test_pick_stretch_prefers_the_window_that_holds_every_marker():
 
 def test_views_and_widget_data(trained):
     _, _, s = trained
-    assert ch09.encode_firing(np.array([-1.0, 0.0, 1.0, 5.0])) == "0fuu"
     page = ch09.firing_html("a<\nb", np.array([0.5, -0.5, 0.0, 1.0]), title="cell 3")
     assert page.count("<span") == 4 and "&lt;" in page and "<br>" in page and "cell 3" in page
     assert "rgba(39,174,96,0.50)" in page and "rgba(52,120,219,0.50)" in page  # green excited, blue not
@@ -162,3 +162,7 @@ def test_views_and_widget_data(trained):
     assert all(len(c["firing"]) == 300 for c in data["cells"]) and all(len(g) == 5 for g in data["guesses"])
     assert data["cells"][0]["label"].startswith(s.cell_name(s.ranked()[0][0]))
     assert all(0 <= p <= 100 for row in data["probs"] for p in row)
+    w = NeuronWidget(**data)
+    start = ch09.window(s.text, 300, "{")
+    assert w.text == s.text[start:start + 300]
+    assert w.cells[1]["firing"] == encode_firing(s.rec.flat()[start:start + 300, s.ranked()[1][0]])

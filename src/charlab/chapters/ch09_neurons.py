@@ -26,6 +26,7 @@ from charlab.neurons import Recording, ablate, record
 from charlab.presets import for_scale
 from charlab.tables import table
 from charlab.text import Vocab, read_text
+from charlab.widgets.neurons import encode_firing
 
 # How much held-out text the chapter reads per model, and how much of it the page shows.
 SIZES = {
@@ -402,18 +403,9 @@ def predictions_html(rec: Recording, start: int, length: int, cell: int | None =
 
 # ------------------------------------------------------------------------------------------------ widget data
 
-LEVELS = "0123456789abcdefghijklmnopqrstu"  # 31 levels of a firing in [-1, 1], one character each (a small page)
-
-
-def encode_firing(values: np.ndarray) -> str:
-    """A cell's firing as one character per text character: level round((v + 1) / 2 * 30) of LEVELS."""
-    idx = np.rint((np.clip(values, -1, 1) + 1) / 2 * (len(LEVELS) - 1)).astype(int)
-    return "".join(LEVELS[i] for i in idx)
-
-
 def widget_data(s: Study, length: int, cells: int, k: int = 5) -> dict:
-    """What `NeuronWidget` embeds: a window of the stretch, the `cells` top-ranked cells' firings on it (labelled
-    with their best feature and score) and the top-k guesses after each character (probabilities in percent)."""
+    """The arguments of `charlab.widgets.NeuronWidget`: a window of the stretch, the `cells` top-ranked cells'
+    firings on it (labelled with their best feature and score) and the top-k guesses after each character."""
     start = window(s.text, length, s.subject.markers[0])
     end = min(len(s.text), start + length)
     firing = s.rec.flat()
