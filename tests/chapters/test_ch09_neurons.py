@@ -166,3 +166,28 @@ def test_views_and_widget_data(trained):
     start = ch09.window(s.text, 300, "{")
     assert w.text == s.text[start:start + 300]
     assert w.cells[1]["firing"] == encode_firing(s.rec.flat()[start:start + 300, s.ranked()[1][0]])
+
+
+def test_recording_matches_the_model_and_gates_are_summarised(trained):
+    model, vocab, s = trained
+    assert ch09.recording_error(model, vocab, s) < 1e-5
+    sat = ch09.gate_saturation(s)
+    assert set(sat) == {"i", "f", "o"} and all(0 <= a <= 1 and 0 <= b <= 1 and a + b <= 1 for a, b in sat.values())
+
+
+def test_confidence_inside_the_url_prefix():
+    text = "ab http://www.x ab"
+    chars = tuple(sorted(set(text)))
+    V = len(chars)
+    logp = np.full((len(text), V), math.log(1 / V), dtype=np.float32)
+    rec = ch09.Recording(text, chars, np.zeros((1, len(text), 1)), np.zeros((1, len(text), 1)), {}, logp)
+    inside, overall, n = ch09.confidence(rec)
+    assert n == len("http://www.") - 1 and inside == pytest.approx(1 / V) and overall == pytest.approx(1 / V)
+    assert ch09.confidence_verdict(rec)[0] == "not reached at this scale"
+    for t in range(3, 3 + n):  # 0.9 on the right next character inside the prefix
+        logp[t] = math.log(0.1 / (V - 1))
+        logp[t, chars.index(text[t + 1])] = math.log(0.9)
+    verdict, value, _ = ch09.confidence_verdict(rec)
+    assert verdict == "holds" and value.startswith("p = 0.90 inside http://www.")
+    none = ch09.Recording("abab", ("a", "b"), rec.h[:, :4], rec.c[:, :4], {}, np.log(np.full((4, 2), 0.5)))
+    assert ch09.confidence_verdict(none)[0] == "not testable here"

@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+import torch.nn.functional as F
 
 from charlab.analysis import features as ft
 from charlab.batching import split_sizes
@@ -174,6 +175,39 @@ def study(subject: Subject, model: CharRNN, vocab: Vocab, heldout: str, length: 
     bars = ft.thresholds(control_scores)
     return Study(subject, text, ctx, rec, control, values, scores, control_scores, bars,
                  ft.interpretable(scores, bars), model.config.hidden_size)
+
+
+def recording_error(model: CharRNN, vocab: Vocab, s: Study) -> float:
+    """The largest difference between the recorded log-probabilities and nn.LSTM's own forward pass on the same
+    text: the step-by-step recomputation checked on the chapter's real model."""
+    ids = torch.as_tensor(vocab.encode(s.context + s.text))[None]
+    model.eval()
+    with torch.no_grad():
+        logits, _ = model(ids.to(model.head.weight.device))
+    ref = F.log_softmax(logits[0, len(s.context):].float(), -1).cpu().numpy()
+    return float(np.max(np.abs(ref - s.rec.logp)))
+
+
+def confidence(rec: Recording, marker: str = "http://www.") -> tuple[float, float, int]:
+    """(mean probability of the right next character inside every `marker` of the text, after its first
+    character; the same over the whole text; the number of characters inside markers)."""
+    p = np.exp(-rec.losses())
+    inside = np.zeros(len(p), dtype=bool)
+    at = rec.text.find(marker)
+    while at >= 0:
+        inside[at:at + len(marker) - 1] = True  # predicting the marker's 2nd..last character
+        at = rec.text.find(marker, at + 1)
+    return (float(p[inside].mean()) if inside.any() else math.nan), float(p.mean()), int(inside.sum())
+
+
+def gate_saturation(s: Study, threshold: float = 0.1) -> dict[str, tuple[float, float]]:
+    """Per gate (i, f, o): the share of cells whose gate is above 1 - threshold more than half of the time
+    (right-saturated), and below threshold more than half of the time (left-saturated), over all layers."""
+    out = {}
+    for g in "ifo":
+        a = s.rec.gates[g]
+        out[g] = (float(((a > 1 - threshold).mean(1) > 0.5).mean()), float(((a < threshold).mean(1) > 0.5).mean()))
+    return out
 
 
 # ----------------------------------------------------------------------------------------------------- ablation
@@ -444,6 +478,22 @@ def share_verdict(studies: Sequence[Study]) -> tuple[str, str, str]:
         return "holds", value, measured
     return "holds partly", value, measured + (" (more than twice the post's 5%)" if share > 2 * POST_SHARE
                                               else " (less than half the post's 5%)")
+
+
+def confidence_verdict(rec: Recording, marker: str = "http://www.") -> tuple[str, str, str]:
+    """"The model is very confident about characters during the http://www. sequence": the mean probability it
+    gives the right next character inside that sequence. *Holds* at 0.8 or more (and above its mean on the whole
+    text), *holds partly* when only above the whole text's mean; *not testable here* when the text has none."""
+    inside, overall, n = confidence(rec, marker)
+    value = f"p = {inside:.2f} inside {marker} (whole text {overall:.2f})"
+    measured = (f"over the {n} predictions inside the held-out stretch's {marker} sequences the model gives the "
+                f"right next character probability {inside:.2f} on average, against {overall:.2f} over the whole "
+                "stretch")
+    if n == 0:
+        return "not testable here", "none in the stretch", f"the held-out stretch holds no {marker}"
+    if inside >= 0.8 and inside > overall:
+        return "holds", value, measured
+    return ("holds partly" if inside > overall else "not reached at this scale"), value, measured
 
 
 def wiki_cells_verdict(s: Study) -> tuple[str, str, str]:
