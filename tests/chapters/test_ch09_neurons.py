@@ -92,6 +92,8 @@ def test_ablation_batches_every_condition_and_the_depth_cell_matters_at_braces(t
     base, dropped = (float(v) for v in re.findall(r"\d+\.\d+", value)[:2])
     assert dropped > base  # clamping every non-interpretable cell costs something
     assert verdict == ("holds" if dropped / base < 1.02 else "holds partly" if dropped / base < 1.1 else "contradicted")
+    few = dataclasses.replace(s, interpretable=np.zeros(16, dtype=bool))
+    assert ch09.drop_verdict([(few, a)])[0] == "not reached at this scale"  # no split: the premise is absent
     pairs = [(s, a)]
     for df in (ch09.discovery_table([s]), ch09.share_table([s]), ch09.effects_table(pairs), ch09.drop_table(pairs)):
         assert len(df)
@@ -153,10 +155,13 @@ def test_pick_stretch_prefers_the_window_that_holds_every_marker():
 def test_views_and_widget_data(trained):
     _, _, s = trained
     page = ch09.firing_html("a<\nb", np.array([0.5, -0.5, 0.0, 1.0]), title="cell 3")
-    assert page.count("<span") == 4 and "&lt;" in page and "<br>" in page and "cell 3" in page
-    assert "rgba(39,174,96,0.50)" in page and "rgba(52,120,219,0.50)" in page  # green excited, blue not
+    assert page.count("<i class") == 4 and "&lt;" in page and "<br>" in page and "cell 3" in page
+    assert re.findall(r'class="(\w+)"', page)[-4:] == ["g5", "b5", "g0", "g10"]  # green excited, blue not
+    assert ch09.firing_class(-0.04) == "b0" and ch09.firing_class(3.0) == "g10"
     pred = ch09.predictions_html(s.rec, 10, 30, cell=0)
-    assert pred.count('display:inline-block') == 30 and len(re.findall(r"rgba\(214,39,40,", pred)) == 30 * 5
+    assert pred.count('<span class="c">') == 30 and len(re.findall(r'class="p\d+"', pred)) == 30 * 5
+    guesses, probs = s.rec.top(5)
+    assert f'<i class="p{round(probs[10, 0] * 10)}">' in pred.split('<span class="c">')[1]
     data = ch09.widget_data(s, 300, 4)
     assert len(data["text"]) == 300 and len(data["cells"]) == 4 and len(data["guesses"]) == 300
     assert all(len(c["firing"]) == 300 for c in data["cells"]) and all(len(g) == 5 for g in data["guesses"])

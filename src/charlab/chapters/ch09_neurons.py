@@ -33,7 +33,7 @@ from charlab.widgets.neurons import encode_firing
 SIZES = {
     "smoke": dict(stretch=1500, context=100, random_cells=6, random_sets=2, view_chars=160, widget_chars=500,
                   widget_cells=8),
-    "cpu": dict(stretch=5000, context=300, random_cells=12, random_sets=3, view_chars=320, widget_chars=1200,
+    "cpu": dict(stretch=5000, context=300, random_cells=12, random_sets=3, view_chars=320, widget_chars=1000,
                 widget_cells=16),
     "blog": dict(stretch=20000, context=500, random_cells=32, random_sets=5, view_chars=400, widget_chars=2000,
                  widget_cells=24),
@@ -325,14 +325,15 @@ def effects_table(pairs: Sequence[tuple[Study, Ablation]]) -> pd.DataFrame:
 
 
 def drop_table(pairs: Sequence[tuple[Study, Ablation]]) -> pd.DataFrame:
-    """Loss in bits/char with whole sets clamped (random sets: mean over the draws)."""
+    """Loss in bits/char with whole sets clamped (random sets: the mean over the draws), and the sets' sizes."""
     rows = []
     for s, a in pairs:
-        row = {"model": s.subject.label, "intact": _bits(a.base)}
+        row = {"model": s.subject.label, "intact": _bits(a.base), "interpretable cells": a.set_sizes["interpretable"],
+               "other cells": a.set_sizes["not interpretable"]}
         for name, draws in a.sets.items():
-            row[f"{name} ({a.set_sizes[name]})"] = float(np.mean([_bits(d) for d in draws])) if draws else math.nan
+            row[f"clamped: {name}"] = float(np.mean([_bits(d) for d in draws])) if draws else math.nan
         rows.append(row)
-    return table(rows, {c: "{:.3f}" for c in rows[0] if c != "model"})
+    return table(rows, {c: "{:.3f}" for c in rows[0] if c.startswith(("intact", "clamped"))})
 
 
 def drop_summary(pairs: Sequence[tuple[Study, Ablation]]) -> dict[str, float]:
@@ -393,11 +394,20 @@ def _shown(ch: str) -> str:
     return {"\n": "↵", " ": "\u00a0", "\t": "→"}.get(ch, ch)
 
 
-def _firing_colour(v: float) -> str:
-    """The post's colouring of a cell's tanh(c) in [-1, 1]: blue (low) through white to green (excited)."""
+# The views are plain HTML with one small style sheet each: a class per colour level keeps the page light.
+_STYLE = "".join(
+    [".chl{font-family:monospace;font-size:0.8em;line-height:1.5;word-break:break-all}.chl i{font-style:normal}",
+     ".chl .c{display:inline-block;width:1.15em;text-align:center;margin:0 0 0.6em 0;line-height:1.3}",
+     ".chl .c i{display:block}.chl .c i:first-child{font-weight:600}"]
+    + [f".chl .b{k}{{background:rgba(52,120,219,{k / 10:.1f})}}.chl .g{k}{{background:rgba(39,174,96,{k / 10:.1f})}}"
+       f".chl .p{k}{{background:rgba(214,39,40,{k / 10:.1f})}}" for k in range(11)])
+
+
+def firing_class(v: float) -> str:
+    """The post's colouring of a cell's tanh(c) in [-1, 1], in 10 steps each way: green `g1`..`g10` for excited,
+    blue `b1`..`b10` for inhibited, `g0` (white) near zero."""
     v = max(-1.0, min(1.0, float(v)))
-    rgb = (39, 174, 96) if v >= 0 else (52, 120, 219)
-    return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{abs(v):.2f})"
+    return f"{'g' if v >= 0 else 'b'}{round(abs(v) * 10)}"
 
 
 def window(text: str, length: int, marker: str | None = None) -> int:
@@ -408,31 +418,30 @@ def window(text: str, length: int, marker: str | None = None) -> int:
 
 
 def firing_html(text: str, values: np.ndarray, title: str = "") -> str:
-    """`text` coloured character by character by `values` (a cell's tanh(c)); a newline breaks the line."""
+    """`text` coloured character by character by `values` (a cell's tanh(c); hover for the value); a newline
+    breaks the line."""
     spans = []
     for ch, v in zip(text, values, strict=True):
-        span = f'<span style="background:{_firing_colour(v)}" title="{v:+.2f}">{html.escape(_shown(ch))}</span>'
-        spans.append(span + ("<br>" if ch == "\n" else ""))
+        spans.append(f'<i class="{firing_class(v)}" title="{v:+.2f}">{html.escape(_shown(ch))}</i>'
+                     + ("<br>" if ch == "\n" else ""))
     head = f'<div style="font-size:0.85em;margin-bottom:0.2em">{html.escape(title)}</div>' if title else ""
-    return (f'<div class="charlab-firing">{head}<div style="font-family:monospace;font-size:0.85em;'
-            f'line-height:1.6;word-break:break-all">{"".join(spans)}</div></div>')
+    return f'<style>{_STYLE}</style><div class="charlab-firing">{head}<div class="chl">{"".join(spans)}</div></div>'
 
 
 def predictions_html(rec: Recording, start: int, length: int, cell: int | None = None, k: int = 5) -> str:
     """The post's prediction figure: each character of rec.text[start:start + length] (coloured by `cell`'s
-    firing if given) with the model's top-k guesses for the next character under it, red by probability."""
+    firing if given, else light blue) with the model's top-k guesses for the next character under it, red by
+    probability in 10 steps."""
     guesses, probs = rec.top(k)
     firing = rec.flat()[:, cell] if cell is not None else None
     cols = []
     for t in range(start, min(len(rec.text), start + length)):
-        bg = _firing_colour(firing[t]) if firing is not None else "rgba(52,120,219,0.12)"
-        col = [f'<div style="background:{bg};font-weight:600">{html.escape(_shown(rec.text[t]))}</div>']
-        col += [f'<div style="background:rgba(214,39,40,{p:.2f})" title="{p:.0%}">{html.escape(_shown(g))}</div>'
-                for g, p in zip(guesses[t], probs[t], strict=True)]
-        cols.append(f'<div style="display:inline-block;text-align:center;width:1.1em;margin:0 0 0.5em 0">'
-                    f'{"".join(col)}</div>')
-    return ('<div class="charlab-predictions" style="font-family:monospace;font-size:0.8em;line-height:1.3">'
-            + "".join(cols) + "</div>")
+        top = firing_class(firing[t]) if firing is not None else "b1"
+        col = [f'<i class="{top}">{html.escape(_shown(rec.text[t]))}</i>']
+        col += [f'<i class="p{round(p * 10)}">{html.escape(_shown(g))}</i>' for g, p in zip(guesses[t], probs[t],
+                                                                                          strict=True)]
+        cols.append(f'<span class="c">{"".join(col)}</span>')
+    return f'<style>{_STYLE}</style><div class="chl charlab-predictions">{"".join(cols)}</div>'
 
 
 # ------------------------------------------------------------------------------------------------ widget data
@@ -544,7 +553,8 @@ def drop_verdict(pairs: Sequence[tuple[Study, Ablation]]) -> tuple[str, str, str
     """A reader's question, "what if we drop those 95% uninterpretable cells?", read as the hypothesis that they do
     no work: clamp every cell that is not interpretable (all three models, loss as the mean of their bits/char).
     *Holds* when the loss rises by less than 2%, *holds partly* by less than 10%, otherwise *contradicted*;
-    a random set of the same size, and the interpretable cells alone, are the comparison."""
+    a random set of the same size, and the interpretable cells alone, are the comparison. *Not reached at this
+    scale* when the share of interpretable cells is not above chance (`share_verdict`): no split to ask about."""
     d = drop_summary(pairs)
     base, drop = d["intact"], d["not interpretable"]
     rand = d["random, as many as not interpretable"]
@@ -554,6 +564,10 @@ def drop_verdict(pairs: Sequence[tuple[Study, Ablation]]) -> tuple[str, str, str
     measured = (f"with the non-interpretable cells clamped to their means the loss goes from {base:.3f} to "
                 f"{drop:.3f} bits/char ({rise:+.1%}); clamping a random set of the same size gives {rand:.3f}; "
                 f"clamping only the interpretable cells gives {only:.3f}, a random set of that size {only_rand:.3f}")
+    studies = [s for s, _ in pairs]
+    if share_verdict(studies)[0] == "not reached at this scale":
+        return "not reached at this scale", value, measured + (
+            " (too few cells beat the untrained control for the question's split into interpretable and not)")
     if rise < 0.02:
         return "holds", value, measured
     return ("holds partly" if rise < 0.10 else "contradicted"), value, measured
