@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from charlab import neurons
 from charlab.errors import CharlabError
 from charlab.model import CharRNN, ModelConfig
 from charlab.neurons import ablate, record
@@ -28,11 +29,15 @@ def test_recording_reproduces_nn_lstm(embedding_dim):
         logits, (h_n, c_n) = model(ids)
         top, _ = model.rnn(model._inputs(ids), model.init_state(1))
     rec = record(model, vocab, TEXT)
-    assert rec.h.shape == rec.c.shape == (2, len(TEXT), 12) and rec.logp.shape == (len(TEXT), len(vocab))
+    assert rec.h.shape == rec.c.shape == (2, len(TEXT), 12) and rec.loss.shape == (len(TEXT) - 1,)
     np.testing.assert_allclose(rec.h[-1], top[0].numpy(), atol=1e-5)
     np.testing.assert_allclose(rec.h[:, -1], h_n[:, 0].numpy(), atol=1e-5)
     np.testing.assert_allclose(rec.c[:, -1], c_n[:, 0].numpy(), atol=1e-5)
-    np.testing.assert_allclose(rec.logp, F.log_softmax(logits[0], -1).numpy(), atol=1e-5)
+    logp = F.log_softmax(logits[0], -1)
+    np.testing.assert_allclose(rec.loss, -logp[:-1].gather(1, ids[0, 1:, None])[:, 0].numpy(), atol=1e-5)
+    best = logp.topk(5, dim=-1)
+    np.testing.assert_allclose(rec.top_p, best.values.exp().numpy(), atol=1e-5)
+    assert (rec.top_ids[:, 0] == best.indices[:, 0].numpy()).all()
     # Every layer's intermediate states too: nn.LSTM run on a prefix ends in the recorded state at that character.
     with torch.no_grad():
         _, (h_20, c_20) = model(ids[:, :20])
@@ -59,21 +64,22 @@ def test_context_warms_the_state_and_is_not_recorded():
     full = record(model, vocab, TEXT)
     tail = record(model, vocab, TEXT[30:], context=TEXT[:30])
     np.testing.assert_allclose(tail.c, full.c[:, 30:], atol=1e-6)
-    np.testing.assert_allclose(tail.logp, full.logp[30:], atol=1e-6)
+    np.testing.assert_allclose(tail.loss, full.loss[30:], atol=1e-6)
+    np.testing.assert_allclose(tail.top_p, full.top_p[30:], atol=1e-6)
 
 
-def test_losses_and_top_guesses():
+def test_losses_and_top_guesses_over_several_prediction_chunks(monkeypatch):
+    """Predictions are computed CHUNK steps at a time; chunks of 7 must give what one pass gives."""
     model, vocab = model_for(0)
-    rec = record(model, vocab, TEXT)
-    ids = vocab.encode(TEXT)
-    loss = rec.losses()
-    assert loss.shape == (len(TEXT) - 1,)
-    assert loss[7] == pytest.approx(-rec.logp[7, ids[8]])
-    guesses, probs = rec.top(5)
-    assert len(guesses) == len(TEXT) and all(len(g) == 5 for g in guesses)
+    rec = record(model, vocab, TEXT, k=3)
+    monkeypatch.setattr(neurons, "CHUNK", 7)
+    chunked = record(model, vocab, TEXT, k=3)
+    np.testing.assert_allclose(chunked.loss, rec.loss, atol=1e-6)
+    np.testing.assert_allclose(chunked.top_p, rec.top_p, atol=1e-6)
+    guesses, probs = rec.top()
+    assert len(guesses) == len(TEXT) and all(len(g) == 3 for g in guesses) and probs.shape == (len(TEXT), 3)
     assert np.all(np.diff(probs, axis=1) <= 0)  # likeliest first
-    best = int(np.argmax(rec.logp[3]))
-    assert guesses[3][0] == vocab.chars[best] and probs[3, 0] == pytest.approx(np.exp(rec.logp[3, best]))
+    assert guesses[3][0] == vocab.chars[rec.top_ids[3, 0]]
 
 
 def test_ablating_nothing_is_the_model_and_batching_does_not_change_a_row():
@@ -81,7 +87,7 @@ def test_ablating_nothing_is_the_model_and_batching_does_not_change_a_row():
     rec = record(model, vocab, TEXT)
     rows = ablate(model, vocab, TEXT, [[], [3], [3, 20], list(range(24))], rec)
     assert rows.shape == (4, len(TEXT) - 1)
-    np.testing.assert_allclose(rows[0], rec.losses(), atol=1e-5)
+    np.testing.assert_allclose(rows[0], rec.loss, atol=1e-5)
     alone = ablate(model, vocab, TEXT, [[3, 20]], rec)
     np.testing.assert_allclose(alone[0], rows[2], atol=1e-6)
     assert not np.allclose(rows[1], rows[0])

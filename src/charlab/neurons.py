@@ -30,6 +30,7 @@ from .text import Vocab
 
 GATES = ("i", "f", "g", "o")  # PyTorch's order of the four blocks of an LSTM layer's weights
 BATCH = 32  # cell sets ablated side by side (memory, not the result)
+CHUNK = 128  # steps whose predictions are computed together (speed and memory, not the result)
 
 
 @dataclass
@@ -37,11 +38,13 @@ class Recording:
     """What a model did at every character of `text` (arrays indexed [layer, character, unit])."""
 
     text: str
-    chars: tuple[str, ...]  # the model's vocabulary: column v of `logp` is chars[v]
+    chars: tuple[str, ...]  # the model's vocabulary
     h: np.ndarray  # (layers, T, H) hidden state after reading each character
     c: np.ndarray  # (layers, T, H) cell state
     gates: dict[str, np.ndarray]  # "i", "f", "g", "o" -> (layers, T, H)
-    logp: np.ndarray  # (T, V) log-probabilities of the next character, after each character
+    loss: np.ndarray  # (T - 1,) nats: the loss of predicting character t + 1 after reading character t
+    top_ids: np.ndarray  # (T, k) the k likeliest next characters after each character, likeliest first
+    top_p: np.ndarray  # (T, k) their probabilities
 
     @property
     def num_cells(self) -> int:
@@ -56,17 +59,9 @@ class Recording:
         a = np.tanh(self.c) if what == "cells" else arrays[what]
         return a.transpose(1, 0, 2).reshape(a.shape[1], -1)
 
-    def losses(self) -> np.ndarray:
-        """(T - 1,) the loss in nats of predicting character t + 1 after reading character t."""
-        index = {ch: v for v, ch in enumerate(self.chars)}
-        ids = np.array([index[ch] for ch in self.text[1:]], dtype=np.int64)
-        return -self.logp[np.arange(len(ids)), ids]
-
-    def top(self, k: int = 5) -> tuple[list[list[str]], np.ndarray]:
-        """The k likeliest next characters after each character, and their probabilities (T, k), likeliest first."""
-        order = np.argsort(-self.logp, axis=1, kind="stable")[:, :k]
-        probs = np.exp(np.take_along_axis(self.logp, order, axis=1))
-        return [[self.chars[v] for v in row] for row in order], probs
+    def top(self) -> tuple[list[list[str]], np.ndarray]:
+        """The likeliest next characters after each character (as characters), and their probabilities (T, k)."""
+        return [[self.chars[v] for v in row] for row in self.top_ids], self.top_p
 
 
 def _check(model: CharRNN, vocab: Vocab, text: str, context: str) -> torch.Tensor:
@@ -79,56 +74,75 @@ def _check(model: CharRNN, vocab: Vocab, text: str, context: str) -> torch.Tenso
 
 @torch.no_grad()
 def _run(model: CharRNN, ids: torch.Tensor, clamp: torch.Tensor | None = None,
-         values: tuple[torch.Tensor, torch.Tensor] | None = None, keep: bool = False) -> tuple[torch.Tensor, dict]:
+         values: tuple[torch.Tensor, torch.Tensor] | None = None, keep: bool = False,
+         k: int = 0) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor] | None, dict]:
     """The LSTM one step at a time on ids (B, T). clamp (B, layers, H) bool: those cells' (h, c) are replaced at
-    every step by values = (h (layers, H), c (layers, H)). Returns log-probabilities (B, T, V) and, with `keep`,
+    every step by values = (h (layers, H), c (layers, H)). Returns the loss of predicting each next character
+    (B, T - 1); with k, the top-k next characters and their probabilities (B, T, k) each; with `keep`,
     {"h", "c", "i", "f", "g", "o"} -> (layers, B, T, H)."""
     model.eval()
     cfg, lstm = model.config, model.rnn
     L, H = cfg.num_layers, cfg.hidden_size
     B, T = ids.shape
     dev, dtype = model.head.weight.device, model.head.weight.dtype
-    w_ih = [getattr(lstm, f"weight_ih_l{k}") for k in range(L)]
-    w_hh = [getattr(lstm, f"weight_hh_l{k}") for k in range(L)]
-    bias = [getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}") for k in range(L)]
+    w_ih = [getattr(lstm, f"weight_ih_l{j}").T.contiguous() for j in range(L)]
+    w_hh = [getattr(lstm, f"weight_hh_l{j}").T.contiguous() for j in range(L)]
+    bias = [getattr(lstm, f"bias_ih_l{j}") + getattr(lstm, f"bias_hh_l{j}") for j in range(L)]
     # Layer 0's input term depends only on the character: one row per vocabulary entry.
-    table = model._inputs(torch.arange(cfg.vocab_size, device=dev)) @ w_ih[0].T + bias[0]
+    table = model._inputs(torch.arange(cfg.vocab_size, device=dev)) @ w_ih[0] + bias[0]
     ids = ids.to(dev)
     if clamp is not None:
         clamp, values = clamp.to(dev), (values[0].to(dev), values[1].to(dev))
     h = torch.zeros(L, B, H, device=dev, dtype=dtype)
     c = torch.zeros_like(h)
-    logp = torch.empty(B, T, cfg.vocab_size, device=dev, dtype=dtype)
-    kept = {k: torch.empty(L, B, T, H, dtype=dtype) for k in ("h", "c", *GATES)} if keep else {}
+    names = ("h", "c", *GATES)
+    kept = {name: [[] for _ in range(L)] for name in names} if keep else {}
+    loss = torch.empty(B, T, device=dev, dtype=dtype)
+    top = (torch.empty(B, T, k, dtype=torch.long), torch.empty(B, T, k, dtype=dtype)) if k else None
+    outs = []
     for t in range(T):
         x = None
-        for k in range(L):
-            z = table[ids[:, t]] if k == 0 else x @ w_ih[k].T + bias[k]
-            z = z + h[k] @ w_hh[k].T
+        for j in range(L):
+            z = (table[ids[:, t]] if j == 0 else x @ w_ih[j] + bias[j]) + h[j] @ w_hh[j]
             i, f, g, o = z.chunk(4, dim=1)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            ck = f * c[k] + i * g
-            hk = o * torch.tanh(ck)
+            cj = f * c[j] + i * g
+            hj = o * torch.tanh(cj)
             if clamp is not None:
-                ck = torch.where(clamp[:, k], values[1][k], ck)
-                hk = torch.where(clamp[:, k], values[0][k], hk)
-            c[k], h[k] = ck, hk
-            x = hk
+                cj = torch.where(clamp[:, j], values[1][j], cj)
+                hj = torch.where(clamp[:, j], values[0][j], hj)
+            c[j], h[j] = cj, hj
+            x = hj
             if keep:
-                for name, v in zip(("h", "c", *GATES), (hk, ck, i, f, g, o), strict=True):
-                    kept[name][k, :, t] = v.cpu()
-        logp[:, t] = F.log_softmax(model.head(model.drop(x)), dim=-1)
-    return logp.cpu(), kept
+                for name, v in zip(names, (hj, cj, i, f, g, o), strict=True):
+                    kept[name][j].append(v)
+        outs.append(x)
+        if len(outs) == CHUNK or t == T - 1:  # predictions for the last len(outs) steps at once
+            t0 = t + 1 - len(outs)
+            logp = F.log_softmax(model.head(model.drop(torch.stack(outs, 1))), dim=-1)  # (B, n, V)
+            nxt = ids[:, t0 + 1:t + 2]
+            if nxt.shape[1] < len(outs):  # the last character has no next one: a dummy, dropped below
+                nxt = F.pad(nxt, (0, 1))
+            loss[:, t0:t + 1] = -logp.gather(2, nxt[..., None])[..., 0]
+            if k:
+                p, v = logp.topk(k, dim=-1)
+                top[0][:, t0:t + 1], top[1][:, t0:t + 1] = v.cpu(), p.exp().cpu()
+            outs = []
+    stacked = {name: torch.stack([torch.stack(steps, 1) for steps in per_layer]).cpu()
+               for name, per_layer in kept.items()}
+    return loss[:, :-1].cpu(), top, stacked
 
 
-def record(model: CharRNN, vocab: Vocab, text: str, context: str = "") -> Recording:
-    """Every layer's h, c and gates, and the next-character log-probabilities, after each character of `text`.
-    `context` is read first (from a zero state) and not recorded: a warmed-up state for the first character."""
+def record(model: CharRNN, vocab: Vocab, text: str, context: str = "", k: int = 5) -> Recording:
+    """Every layer's h, c and gates after each character of `text`, the loss of each next character and the k
+    likeliest guesses for it. `context` is read first (from a zero state) and not recorded: a warmed-up state for
+    the first character."""
     ids = _check(model, vocab, text, context)
-    logp, kept = _run(model, ids[None], keep=True)
+    loss, (top_ids, top_p), kept = _run(model, ids[None], keep=True, k=k)
     n = len(context)
-    arr = {k: v[:, 0, n:].numpy() for k, v in kept.items()}
-    return Recording(text, tuple(vocab.chars), arr["h"], arr["c"], {g: arr[g] for g in GATES}, logp[0, n:].numpy())
+    arr = {name: v[:, 0, n:].numpy() for name, v in kept.items()}
+    return Recording(text, tuple(vocab.chars), arr["h"], arr["c"], {g: arr[g] for g in GATES}, loss[0, n:].numpy(),
+                     top_ids[0, n:].numpy(), top_p[0, n:].numpy())
 
 
 def ablate(model: CharRNN, vocab: Vocab, text: str, cell_sets: Sequence[Sequence[int]], means: Recording,
@@ -150,11 +164,9 @@ def ablate(model: CharRNN, vocab: Vocab, text: str, cell_sets: Sequence[Sequence
             raise CharlabError(f"cell numbers must be in [0, {L * H}), got {cells.min()}..{cells.max()}")
         masks[row, cells] = True
     masks = torch.as_tensor(masks).reshape(len(cell_sets), L, H)
-    targets = ids[len(context) + 1:]
     out = []
     for start in range(0, len(cell_sets), BATCH):
         m = masks[start:start + BATCH]
-        logp, _ = _run(model, ids[None].expand(len(m), -1), m, values)
-        logp = logp[:, len(context):-1]
-        out.append(-logp.gather(2, targets[None, :, None].expand(len(m), -1, 1))[..., 0])
+        loss, _, _ = _run(model, ids[None].expand(len(m), -1), m, values)
+        out.append(loss[:, len(context):])
     return torch.cat(out).numpy() if out else np.zeros((0, len(text) - 1), dtype=np.float32)

@@ -75,7 +75,7 @@ def test_a_trained_lstm_has_a_depth_cell_and_the_untrained_control_does_not(trai
 def test_ablation_batches_every_condition_and_the_depth_cell_matters_at_braces(trained):
     model, vocab, s = trained
     a = ch09.ablation(s, model, vocab, random_cells=5, random_sets=2)
-    np.testing.assert_allclose(a.base, s.rec.losses(), atol=1e-5)
+    np.testing.assert_allclose(a.base, s.rec.loss, atol=1e-5)
     assert set(a.single) == {f for f in BRACES.features if s.found(f)}
     assert a.random_single.shape == (5, len(s.text) - 1) and not set(a.random_cells) & {c for c, _ in a.single.values()}
     n = int(s.interpretable.sum())
@@ -98,7 +98,7 @@ def test_ablation_batches_every_condition_and_the_depth_cell_matters_at_braces(t
     for df in (ch09.discovery_table([s]), ch09.share_table([s]), ch09.effects_table(pairs), ch09.drop_table(pairs)):
         assert len(df)
     ch09.plot_saturation([s])
-    ch09.plot_scores(s)
+    ch09.plot_scores([s, s])
 
 
 def test_share_verdict_thresholds(trained):
@@ -160,7 +160,7 @@ def test_views_and_widget_data(trained):
     assert ch09.firing_class(-0.04) == "b0" and ch09.firing_class(3.0) == "g10"
     pred = ch09.predictions_html(s.rec, 10, 30, cell=0)
     assert pred.count('<span class="c">') == 30 and len(re.findall(r'class="p\d+"', pred)) == 30 * 5
-    guesses, probs = s.rec.top(5)
+    guesses, probs = s.rec.top()
     assert f'<i class="p{round(probs[10, 0] * 10)}">' in pred.split('<span class="c">')[1]
     data = ch09.widget_data(s, 300, 4)
     assert len(data["text"]) == 300 and len(data["cells"]) == 4 and len(data["guesses"]) == 300
@@ -182,17 +182,22 @@ def test_recording_matches_the_model_and_gates_are_summarised(trained):
 
 def test_confidence_inside_the_url_prefix():
     text = "ab http://www.x ab"
-    chars = tuple(sorted(set(text)))
-    V = len(chars)
-    logp = np.full((len(text), V), math.log(1 / V), dtype=np.float32)
-    rec = ch09.Recording(text, chars, np.zeros((1, len(text), 1)), np.zeros((1, len(text), 1)), {}, logp)
+    zeros = np.zeros((1, len(text), 1))
+    top = np.zeros((len(text), 1))
+
+    def recording(loss):
+        return ch09.Recording(text, tuple(sorted(set(text))), zeros, zeros, {}, np.asarray(loss), top, top)
+
+    rec = recording(np.full(len(text) - 1, -math.log(0.1)))  # p = 0.1 everywhere
     inside, overall, n = ch09.confidence(rec)
-    assert n == len("http://www.") - 1 and inside == pytest.approx(1 / V) and overall == pytest.approx(1 / V)
+    assert n == len("http://www.") - 1 and inside == pytest.approx(0.1) and overall == pytest.approx(0.1)
     assert ch09.confidence_verdict(rec)[0] == "not reached at this scale"
-    for t in range(3, 3 + n):  # 0.9 on the right next character inside the prefix
-        logp[t] = math.log(0.1 / (V - 1))
-        logp[t, chars.index(text[t + 1])] = math.log(0.9)
-    verdict, value, _ = ch09.confidence_verdict(rec)
+    loss = rec.loss.copy()
+    loss[3:3 + n] = -math.log(0.9)  # predicting t, t, p, :, /, /, w, w, w, . after h, t, t, ..., w
+    verdict, value, _ = ch09.confidence_verdict(recording(loss))
     assert verdict == "holds" and value.startswith("p = 0.90 inside http://www.")
-    none = ch09.Recording("abab", ("a", "b"), rec.h[:, :4], rec.c[:, :4], {}, np.log(np.full((4, 2), 0.5)))
-    assert ch09.confidence_verdict(none)[0] == "not testable here"
+    loss[3:3 + n] = -math.log(0.5)
+    assert ch09.confidence_verdict(recording(loss))[0] == "holds partly"
+    text = "abab"
+    zeros, top = zeros[:, :4], top[:4]
+    assert ch09.confidence_verdict(recording(np.zeros(3)))[0] == "not testable here"

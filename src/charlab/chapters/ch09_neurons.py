@@ -178,20 +178,22 @@ def study(subject: Subject, model: CharRNN, vocab: Vocab, heldout: str, length: 
 
 
 def recording_error(model: CharRNN, vocab: Vocab, s: Study) -> float:
-    """The largest difference between the recorded log-probabilities and nn.LSTM's own forward pass on the same
-    text: the step-by-step recomputation checked on the chapter's real model."""
+    """The largest difference between the recorded losses and top-k probabilities and those of nn.LSTM's own
+    forward pass on the same text: the step-by-step recomputation checked on the chapter's real model."""
     ids = torch.as_tensor(vocab.encode(s.context + s.text))[None]
     model.eval()
     with torch.no_grad():
         logits, _ = model(ids.to(model.head.weight.device))
-    ref = F.log_softmax(logits[0, len(s.context):].float(), -1).cpu().numpy()
-    return float(np.max(np.abs(ref - s.rec.logp)))
+    ref = F.log_softmax(logits[0, len(s.context):].float(), -1).cpu()
+    loss = -ref[:-1].gather(1, ids[0, len(s.context) + 1:, None])[:, 0]
+    top = ref.topk(s.rec.top_p.shape[1], dim=-1).values.exp()
+    return float(max(np.max(np.abs(loss.numpy() - s.rec.loss)), np.max(np.abs(top.numpy() - s.rec.top_p))))
 
 
 def confidence(rec: Recording, marker: str = "http://www.") -> tuple[float, float, int]:
     """(mean probability of the right next character inside every `marker` of the text, after its first
     character; the same over the whole text; the number of characters inside markers)."""
-    p = np.exp(-rec.losses())
+    p = np.exp(-rec.loss)
     inside = np.zeros(len(p), dtype=bool)
     at = rec.text.find(marker)
     while at >= 0:
@@ -351,13 +353,13 @@ def plot_saturation(studies: Sequence[Study], threshold: float = 0.1) -> plt.Fig
     """The paper's gate figure: per gate (input, forget, output), each cell's share of characters with the gate
     below `threshold` (left-saturated, x) and above 1 - `threshold` (right-saturated, y), coloured by layer."""
     gates = {"i": "input gate", "f": "forget gate", "o": "output gate"}
-    fig, axes = plt.subplots(len(studies), 3, figsize=(10, 3.2 * len(studies)), squeeze=False)
+    fig, axes = plt.subplots(len(studies), 3, figsize=(9, 2.6 * len(studies)), squeeze=False)
     for row, s in zip(axes, studies, strict=True):
         for ax, (g, name) in zip(row, gates.items(), strict=True):
             a = s.rec.gates[g]  # (layers, T, H)
             for layer in range(a.shape[0]):
                 left, right = (a[layer] < threshold).mean(0), (a[layer] > 1 - threshold).mean(0)
-                ax.scatter(left, right, s=6, alpha=0.6, label=f"layer {layer + 1}")
+                ax.scatter(left, right, s=4, alpha=0.6, linewidths=0, label=f"layer {layer + 1}")
             ax.plot([0, 1], [1, 0], color="grey", lw=0.8, ls="--")
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
@@ -370,20 +372,25 @@ def plot_saturation(studies: Sequence[Study], threshold: float = 0.1) -> plt.Fig
     return fig
 
 
-def plot_scores(s: Study) -> plt.Figure:
-    """Per feature: every trained cell's score (dots) against the untrained control's cells (grey), the bar marked."""
-    feats = [f for f in s.subject.features if math.isfinite(s.bars[f])]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(feats) + 1.2))
+def plot_scores(studies: Sequence[Study]) -> plt.Figure:
+    """Per model and feature: every trained cell's score (blue dots) against the untrained control's cells (grey),
+    with the control's best, the bar, in red."""
+    feats = [[f for f in s.subject.features if math.isfinite(s.bars[f])] for s in studies]
+    fig, axes = plt.subplots(len(studies), 1, figsize=(8, 0.32 * sum(map(len, feats)) + 0.9 * len(studies)),
+                             gridspec_kw={"height_ratios": [max(1, len(f)) for f in feats]}, squeeze=False)
     rng = np.random.default_rng(0)
-    for y, f in enumerate(feats):
-        for scores, colour, dy in ((s.control_scores[f], "0.6", -0.15), (s.scores[f], "#1f77b4", 0.15)):
-            ax.scatter(scores, y + dy + rng.uniform(-0.08, 0.08, len(scores)), s=4, color=colour, alpha=0.5)
-        ax.plot([s.bars[f]] * 2, [y - 0.35, y + 0.35], color="#d62728", lw=1.5)
-    ax.set_yticks(range(len(feats)), [f"{f} ({_score_kind(f)})" for f in feats])
-    ax.set_xlabel("score (binary features: AUC folded to [0.5, 1]; graded: |correlation|); grey: untrained, "
-                  "red: the untrained model's best", fontsize=8)
-    ax.set_title(f"{s.subject.label}: every cell against every feature", fontsize=10)
-    ax.invert_yaxis()
+    for ax, s, fs in zip(axes[:, 0], studies, feats, strict=True):
+        for y, f in enumerate(fs):
+            for scores, colour, dy in ((s.control_scores[f], "0.6", -0.17), (s.scores[f], "#1f77b4", 0.17)):
+                ax.scatter(scores, y + dy + rng.uniform(-0.1, 0.1, len(scores)), s=3, color=colour, alpha=0.5,
+                           linewidths=0)
+            ax.plot([s.bars[f]] * 2, [y - 0.4, y + 0.4], color="#d62728", lw=1.5)
+        ax.set_yticks(range(len(fs)), [f"{f} ({_score_kind(f)})" for f in fs], fontsize=8)
+        ax.set_xlim(0, 1)
+        ax.set_ylim(len(fs) - 0.5, -0.5)
+        ax.set_title(f"{s.subject.label}: blue trained cells, grey untrained, red the untrained best", fontsize=9)
+        ax.tick_params(axis="x", labelsize=8)
+    axes[-1, 0].set_xlabel("score (binary features: AUC folded to [0.5, 1]; graded: |correlation|)", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -428,11 +435,11 @@ def firing_html(text: str, values: np.ndarray, title: str = "") -> str:
     return f'<style>{_STYLE}</style><div class="charlab-firing">{head}<div class="chl">{"".join(spans)}</div></div>'
 
 
-def predictions_html(rec: Recording, start: int, length: int, cell: int | None = None, k: int = 5) -> str:
+def predictions_html(rec: Recording, start: int, length: int, cell: int | None = None) -> str:
     """The post's prediction figure: each character of rec.text[start:start + length] (coloured by `cell`'s
-    firing if given, else light blue) with the model's top-k guesses for the next character under it, red by
-    probability in 10 steps."""
-    guesses, probs = rec.top(k)
+    firing if given, else light blue) with the model's recorded top guesses for the next character under it, red
+    by probability in 10 steps."""
+    guesses, probs = rec.top()
     firing = rec.flat()[:, cell] if cell is not None else None
     cols = []
     for t in range(start, min(len(rec.text), start + length)):
@@ -446,13 +453,13 @@ def predictions_html(rec: Recording, start: int, length: int, cell: int | None =
 
 # ------------------------------------------------------------------------------------------------ widget data
 
-def widget_data(s: Study, length: int, cells: int, k: int = 5) -> dict:
+def widget_data(s: Study, length: int, cells: int) -> dict:
     """The arguments of `charlab.widgets.NeuronWidget`: a window of the stretch, the `cells` top-ranked cells'
-    firings on it (labelled with their best feature and score) and the top-k guesses after each character."""
+    firings on it (labelled with their best feature and score) and the top guesses after each character."""
     start = window(s.text, length, s.subject.markers[0])
     end = min(len(s.text), start + length)
     firing = s.rec.flat()
-    guesses, probs = s.rec.top(k)
+    guesses, probs = s.rec.top()
     ranked = s.ranked()[:cells]
     return dict(
         text=s.text[start:end],
