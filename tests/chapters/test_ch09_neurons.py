@@ -137,7 +137,7 @@ def test_wiki_cells_verdict_reports_each_feature(trained):
     assert verdict == "holds partly" and value == "1 of 4 found" and "(not above)" in measured
     fake.bars["since www"] = math.nan
     verdict, value, measured = ch09.wiki_cells_verdict(fake)
-    assert value == "1 of 3 found" and "since www: not in the stretch" in measured
+    assert value == "1 of 3 found" and "since www: too rare in the stretch" in measured
     fake.scores = {f: np.full(16, 0.99) for f in ch09.WIKI_CELLS}
     fake.bars = dict.fromkeys(ch09.WIKI_CELLS, 0.65)
     assert ch09.wiki_cells_verdict(fake)[:2] == ("holds", "4 of 4 found")
@@ -201,3 +201,12 @@ def test_confidence_inside_the_url_prefix():
     text = "abab"
     zeros, top = zeros[:, :4], top[:4]
     assert ch09.confidence_verdict(recording(np.zeros(3)))[0] == "not testable here"
+
+
+def test_a_feature_that_rarely_changes_gets_no_bar(trained):
+    model, vocab, _ = trained
+    heldout = "\n" + bracket_language(3000, seed=3).replace("\n", "") + "\n"  # one line: two newline events
+    s = ch09.study(BRACES, model, vocab, heldout, length=1500, context=50)
+    assert math.isnan(s.bars["line position"]) and "line position" not in s.best()
+    assert s.found("line position") is None and math.isfinite(s.bars["{ } depth (C)"])
+    assert "too rare" in ch09.discovery_table([s]).loc["Braces"].iloc[2]["best cell"]

@@ -39,6 +39,7 @@ SIZES = {
                  widget_cells=24),
 }
 LN2 = math.log(2)
+MIN_EVENTS = 6  # a feature must switch (or step unusually) this often on the stretch to be scored
 POST_SHARE = 0.05  # "about 5% of them turn out to have learned quite interesting and interpretible algorithms"
 
 
@@ -165,7 +166,9 @@ class Study:
 
 def study(subject: Subject, model: CharRNN, vocab: Vocab, heldout: str, length: int, context: int,
           seed: int = 0) -> Study:
-    """Record `model` and its untrained control on a stretch of `heldout` and score every cell on every feature."""
+    """Record `model` and its untrained control on a stretch of `heldout` and score every cell on every feature.
+    A feature with fewer than `MIN_EVENTS` events on the stretch (`analysis.features.events`) gets no bar: a
+    feature that switches once or twice cannot be told apart from any slow drift of a cell."""
     start = pick_stretch(heldout[context:], length, subject.start_after, subject.markers) + context
     text, ctx = heldout[start:start + length], heldout[start - context:start]
     rec = record(model, vocab, text, ctx)
@@ -173,6 +176,7 @@ def study(subject: Subject, model: CharRNN, vocab: Vocab, heldout: str, length: 
     values = ft.compute(text, subject.features)
     scores, control_scores = ft.score_all(rec.flat(), values), ft.score_all(control.flat(), values)
     bars = ft.thresholds(control_scores)
+    bars.update({f: math.nan for f, v in values.items() if ft.events(v).sum() < MIN_EVENTS})
     return Study(subject, text, ctx, rec, control, values, scores, control_scores, bars,
                  ft.interpretable(scores, bars), model.config.hidden_size)
 
@@ -292,7 +296,8 @@ def discovery_table(studies: Sequence[Study]) -> pd.DataFrame:
         for f in s.subject.features:
             bar = s.bars[f]
             if not math.isfinite(bar) or f not in best:
-                rows.append({"model": s.subject.label, "feature": f, "score": "–", "best cell": "not in stretch",
+                rows.append({"model": s.subject.label, "feature": f, "score": "–",
+                             "best cell": f"too rare ({int(ft.events(s.values[f]).sum())} events)",
                              "trained": math.nan, "untrained best": math.nan, "cells above": "–", "coded": "–"})
                 continue
             cell, score = best[f]
@@ -518,7 +523,7 @@ def wiki_cells_verdict(s: Study) -> tuple[str, str, str]:
     when some do, *not reached at this scale* when none does, *not testable here* when the stretch holds none."""
     found = {f: s.found(f) for f in WIKI_CELLS}
     best = s.best()
-    parts = [f"{f}: " + ("not in the stretch" if ok is None else
+    parts = [f"{f}: " + (f"too rare in the stretch to score (< {MIN_EVENTS} events)" if ok is None else
                          f"{s.cell_name(best[f][0])} {_score_kind(f)} {best[f][1]:.2f} vs untrained "
                          f"{s.bars[f]:.2f}" + ("" if ok else " (not above)")) for f, ok in found.items()]
     testable = [f for f, ok in found.items() if ok is not None]
@@ -539,7 +544,8 @@ def cell_verdict(s: Study, feature: str, effect: CellEffect | None) -> tuple[str
     cannot score the feature."""
     ok = s.found(feature)
     if ok is None:
-        return "not testable here", "not in the stretch", f"the {s.subject.label} stretch has no '{feature}'"
+        return ("not testable here", "too rare in the stretch",
+                f"'{feature}' changes fewer than {MIN_EVENTS} times in the {s.subject.label} stretch")
     cell, score = s.best()[feature]
     kind = _score_kind(feature)
     value = f"{kind} {score:.2f} (untrained best {s.bars[feature]:.2f})"
