@@ -238,17 +238,19 @@ def ablation(s: Study, model: CharRNN, vocab: Vocab, random_cells: int, random_s
     others = np.setdiff1d(np.arange(s.num_cells), list(coded.values()))
     rand = sorted(rng.choice(others, size=min(random_cells, len(others)), replace=False).tolist())
     keep, drop = np.flatnonzero(s.interpretable), np.flatnonzero(~s.interpretable)
-    named = {"interpretable": [keep], "random, as many as interpretable":
-             [rng.choice(s.num_cells, len(keep), replace=False) for _ in range(random_sets)] if len(keep) else [],
-             "not interpretable": [drop], "random, as many as not interpretable":
-             [rng.choice(s.num_cells, len(drop), replace=False) for _ in range(random_sets)] if len(drop) else []}
+    named = {"interpretable": [keep],
+             "random, as many as interpretable": [rng.choice(s.num_cells, len(keep), replace=False)
+                                                  for _ in range(random_sets)],
+             "not interpretable": [drop],
+             "random, as many as not interpretable": [rng.choice(s.num_cells, len(drop), replace=False)
+                                                      for _ in range(random_sets)]}
     cell_sets = [[], *([c] for c in coded.values()), *([c] for c in rand), *(x for v in named.values() for x in v)]
     rows = iter(ablate(model, vocab, s.text, cell_sets, s.rec, s.context))
     base = next(rows)
     single = {f: (c, next(rows)) for f, c in coded.items()}
     random_single = np.array([next(rows) for _ in rand]).reshape(len(rand), len(base))
     sets = {name: [next(rows) for _ in draws] for name, draws in named.items()}
-    return Ablation(base, single, rand, random_single, sets, {n: len(d[0]) if d else 0 for n, d in named.items()})
+    return Ablation(base, single, rand, random_single, sets, {n: len(d[0]) for n, d in named.items()})
 
 
 def _bits(losses: np.ndarray, where: np.ndarray | None = None) -> float:
@@ -338,7 +340,7 @@ def drop_table(pairs: Sequence[tuple[Study, Ablation]]) -> pd.DataFrame:
         row = {"model": s.subject.label, "intact": _bits(a.base), "interpretable cells": a.set_sizes["interpretable"],
                "other cells": a.set_sizes["not interpretable"]}
         for name, draws in a.sets.items():
-            row[f"clamped: {name}"] = float(np.mean([_bits(d) for d in draws])) if draws else math.nan
+            row[f"clamped: {name}"] = float(np.mean([_bits(d) for d in draws]))
         rows.append(row)
     return table(rows, {c: "{:.3f}" for c in rows[0] if c.startswith(("intact", "clamped"))})
 
@@ -347,8 +349,7 @@ def drop_summary(pairs: Sequence[tuple[Study, Ablation]]) -> dict[str, float]:
     """The loss of all models together (mean of per-model bits/char) for intact and each clamped set."""
     out = {"intact": float(np.mean([_bits(a.base) for _, a in pairs]))}
     for name in pairs[0][1].sets:
-        vals = [np.mean([_bits(d) for d in a.sets[name]]) for _, a in pairs if a.sets[name]]
-        out[name] = float(np.mean(vals)) if vals else math.nan
+        out[name] = float(np.mean([np.mean([_bits(d) for d in a.sets[name]]) for _, a in pairs]))
     return out
 
 
@@ -430,12 +431,10 @@ def window(text: str, length: int, marker: str | None = None) -> int:
 
 
 def firing_html(text: str, values: np.ndarray, title: str = "") -> str:
-    """`text` coloured character by character by `values` (a cell's tanh(c); hover for the value); a newline
-    breaks the line."""
+    """`text` coloured character by character by `values` (a cell's tanh(c)); a newline breaks the line."""
     spans = []
     for ch, v in zip(text, values, strict=True):
-        spans.append(f'<i class="{firing_class(v)}" title="{v:+.2f}">{html.escape(_shown(ch))}</i>'
-                     + ("<br>" if ch == "\n" else ""))
+        spans.append(f'<i class="{firing_class(v)}">{html.escape(_shown(ch))}</i>' + ("<br>" if ch == "\n" else ""))
     head = f'<div style="font-size:0.85em;margin-bottom:0.2em">{html.escape(title)}</div>' if title else ""
     return f'<style>{_STYLE}</style><div class="charlab-firing">{head}<div class="chl">{"".join(spans)}</div></div>'
 
