@@ -210,3 +210,14 @@ def test_a_feature_that_rarely_changes_gets_no_bar(trained):
     assert math.isnan(s.bars["line position"]) and "line position" not in s.best()
     assert s.found("line position") is None and math.isfinite(s.bars["{ } depth (C)"])
     assert "too rare" in ch09.discovery_table([s]).loc["Braces"].iloc[2]["best cell"]
+
+
+def test_gate_saturation_known_answer(trained):
+    _, _, s = trained
+    T = 10
+    gates = {"i": np.full((1, T, 4), 0.95), "f": np.full((1, T, 4), 0.05), "g": np.zeros((1, T, 4)),
+             "o": np.concatenate([np.full((1, T, 2), 0.5), np.full((1, T, 2), 0.99)], axis=2)}
+    gates["f"][0, :6, 0] = 0.5  # cell 0's forget gate is shut only 4 of 10 steps: not "more than half"
+    rec = dataclasses.replace(s.rec, gates=gates)
+    sat = ch09.gate_saturation(dataclasses.replace(s, rec=rec))
+    assert sat == {"i": (1.0, 0.0), "f": (0.0, 0.75), "o": (0.5, 0.0)}

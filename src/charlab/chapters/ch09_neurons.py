@@ -365,10 +365,10 @@ def plot_saturation(studies: Sequence[Study], threshold: float = 0.1) -> plt.Fig
             a = s.rec.gates[g]  # (layers, T, H)
             for layer in range(a.shape[0]):
                 left, right = (a[layer] < threshold).mean(0), (a[layer] > 1 - threshold).mean(0)
-                ax.scatter(left, right, s=4, alpha=0.6, linewidths=0, label=f"layer {layer + 1}")
+                ax.scatter(left, right, s=5, alpha=0.6, linewidths=0, label=f"layer {layer + 1}")
             ax.plot([0, 1], [1, 0], color="grey", lw=0.8, ls="--")
-            ax.set_xlim(0, 1)
-            ax.set_ylim(0, 1)
+            ax.set_xlim(-0.03, 1.03)  # a margin: many cells sit on the edges (never or always saturated)
+            ax.set_ylim(-0.03, 1.03)
             ax.set_title(f"{s.subject.label}: {name}", fontsize=9)
             ax.set_xlabel(f"fraction < {threshold}", fontsize=8)
             ax.set_ylabel(f"fraction > {1 - threshold:g}", fontsize=8)
