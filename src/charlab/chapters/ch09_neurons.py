@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from charlab.analysis import features as ft
 from charlab.batching import split_sizes
 from charlab.errors import CharlabError
+from charlab.experiments import Run
 from charlab.model import CharRNN
 from charlab.neurons import Recording, ablate, record
 from charlab.presets import for_scale
@@ -76,7 +77,7 @@ def sizes(scale: str) -> dict:
     return for_scale(SIZES, scale)
 
 
-def held_out(run) -> str:
+def held_out(run: Run) -> str:
     """The run's validation split, read the way training read the file."""
     c = run.config
     text = read_text(run.data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
@@ -109,8 +110,10 @@ def pick_stretch(text: str, length: int, start_after: str, markers: Sequence[str
 
 def untrained_like(model: CharRNN, seed: int = 0) -> CharRNN:
     """The control: a model of the same architecture, initialised as training initialises it, never trained."""
-    torch.manual_seed(seed)
-    return CharRNN(model.config).to(model.head.weight.device)
+    with torch.random.fork_rng(devices=[]):  # leave the caller's random state alone
+        torch.manual_seed(seed)
+        control = CharRNN(model.config)
+    return control.to(model.head.weight.device)
 
 
 @dataclass
@@ -583,9 +586,3 @@ def drop_verdict(pairs: Sequence[tuple[Study, Ablation]]) -> tuple[str, str, str
     if rise < 0.02:
         return "holds", value, measured
     return ("holds partly" if rise < 0.10 else "contradicted"), value, measured
-
-
-def describe(s: Study) -> Mapping[str, str]:
-    """A sentence per coded feature, for the prose: which cell, its score, the control's best."""
-    return {f: f"{s.cell_name(c)} ({_score_kind(f)} {score:.2f} against the untrained model's best "
-               f"{s.bars[f]:.2f})" for f, (c, score) in s.best().items() if s.found(f)}
