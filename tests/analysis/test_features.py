@@ -106,3 +106,12 @@ def test_a_planted_feature_is_found_and_random_cells_stay_below_the_bar():
 def test_unknown_feature_is_one_clear_error():
     with pytest.raises(CharlabError, match="unknown feature"):
         ft.compute("abc", ["inside quotes", "inside brackets"])
+
+
+def test_thresholds_and_interpretable_cells():
+    control = {"a": np.array([0.1, 0.5, 0.9]), "b": np.array([np.nan, np.nan, np.nan])}
+    assert ft.thresholds(control) == {"a": 0.9, "b": pytest.approx(math.nan, nan_ok=True)}
+    assert ft.thresholds(control, quantile=0.5)["a"] == pytest.approx(0.5)
+    scores = {"a": np.array([0.95, 0.9, np.nan, 0.2]), "b": np.array([1.0, 1.0, 1.0, 1.0])}
+    # strictly above the bar; a feature without a bar (NaN) makes nobody interpretable
+    assert ft.interpretable(scores, {"a": 0.9, "b": math.nan}).tolist() == [True, False, False, False]

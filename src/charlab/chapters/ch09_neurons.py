@@ -36,7 +36,7 @@ SIZES = {
                   widget_cells=8),
     "cpu": dict(stretch=5000, context=300, random_cells=12, random_sets=3, view_chars=320, widget_chars=1000,
                 widget_cells=16),
-    "blog": dict(stretch=20000, context=500, random_cells=32, random_sets=5, view_chars=400, widget_chars=2000,
+    "blog": dict(stretch=10000, context=500, random_cells=32, random_sets=5, view_chars=400, widget_chars=2000,
                  widget_cells=24),
 }
 LN2 = math.log(2)
