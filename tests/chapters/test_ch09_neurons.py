@@ -221,3 +221,12 @@ def test_gate_saturation_known_answer(trained):
     rec = dataclasses.replace(s.rec, gates=gates)
     sat = ch09.gate_saturation(dataclasses.replace(s, rec=rec))
     assert sat == {"i": (1.0, 0.0), "f": (0.0, 0.75), "o": (0.5, 0.0)}
+
+
+def test_held_out_is_the_validation_split(tmp_path):
+    from charlab.config import TrainConfig
+
+    path = tmp_path / "input.txt"
+    path.write_text("".join(chr(ord("a") + i % 26) for i in range(100)), encoding="utf-8")
+    assert ch09.held_out(path, TrainConfig(val_frac=0.1)) == path.read_text()[90:]
+    assert ch09.held_out(path, TrainConfig(val_frac=0.2, test_frac=0.1)) == path.read_text()[70:90]

@@ -12,6 +12,7 @@ import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,8 +22,8 @@ import torch.nn.functional as F
 
 from charlab.analysis import features as ft
 from charlab.batching import split_sizes
+from charlab.config import TrainConfig
 from charlab.errors import CharlabError
-from charlab.experiments import Run
 from charlab.model import CharRNN
 from charlab.neurons import Recording, ablate, record
 from charlab.presets import for_scale
@@ -77,10 +78,10 @@ def sizes(scale: str) -> dict:
     return for_scale(SIZES, scale)
 
 
-def held_out(run: Run) -> str:
-    """The run's validation split, read the way training read the file."""
-    c = run.config
-    text = read_text(run.data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
+def held_out(data_path: str | Path, c: TrainConfig) -> str:
+    """The validation split of a run on `data_path` with config `c` (a `Run`'s data_path and config), read the
+    way training read the file."""
+    text = read_text(data_path, encoding_errors=c.encoding_errors, byte_level=c.byte_level)
     n_train, n_val, _ = split_sizes(len(text), c.val_frac, c.test_frac)
     return text[n_train:n_train + n_val]
 
