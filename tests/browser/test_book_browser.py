@@ -6,10 +6,11 @@ Run after building the book:  scripts/build_book.sh && .venv/bin/pytest tests/br
 Per page, it fails on: any request that is not to the local server (all are blocked, so a hidden CDN
 dependency shows up here), any failed request or HTTP error, any JavaScript error beyond the known harmless
 noise of Jupyter Book pages, any charlab widget the page's embedded widget state promises but that did not render
-(or any widget that rendered "Error displaying widget"), a charlab widget whose `.charlab-sample` text does not
-change when its slider is moved with the keyboard, and equations that MathJax did not typeset. On chapter pages
-it also checks that the run stamp is visible and the Colab link is there, and saves a full-page screenshot to
-_build/screenshots/.
+(or any widget that rendered "Error displaying widget"), a charlab widget whose `.charlab-sample` does not
+change when its slider is moved with the keyboard (its text; for the neuron browser, whose text stays, the
+colouring of its characters: choosing another cell must recolour them), and equations that MathJax did not
+typeset. On chapter pages it also checks that the run stamp is visible and the Colab link is there, and saves a
+full-page screenshot to _build/screenshots/.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def wait_or_explain(page, condition: str, what: str, blocked, failed, errors) ->
         )
 
 
-def check_widget_responds(widget, name: str) -> None:
+def check_widget_responds(widget, name: str, kind: str) -> None:
     """Move the slider with the keyboard, as a reader would, and require the sample to change."""
     slider = widget.locator("input[type=range]")
     sample = widget.locator(".charlab-sample")
@@ -125,12 +126,21 @@ def check_widget_responds(widget, name: str) -> None:
     low, high = int(slider.get_attribute("min")), int(slider.get_attribute("max"))
     if high == low:
         return  # a single sample: nothing to move to
+
+    def shown() -> str:
+        if kind == "neurons":  # the same text, coloured by another cell
+            return sample.evaluate("el => [...el.querySelectorAll('span')].map(s => s.style.backgroundColor).join(';')")
+        return sample.inner_text()
+
     slider.focus()
     slider.press("Home")
-    first = sample.inner_text()
+    first = shown()
     slider.press("End")
-    last = sample.inner_text()
+    last = shown()
     assert first.strip(), f"{name}: empty sample at the slider's start"
+    if kind == "neurons":
+        spans, chars = sample.evaluate("el => [el.querySelectorAll('span').length, el.textContent.length]")
+        assert chars and spans == chars, f"{name}: {spans} coloured spans for {chars} characters"
     assert first != last, f"{name}: the sample did not change when the slider moved from {low} to {high}"
     assert slider.input_value() == str(high), f"{name}: slider did not move"
 
@@ -178,7 +188,7 @@ def test_page_works_offline(page_path, server, browser):
                 found = page.locator(f'[data-charlab-widget="{kind}"]')
                 assert found.count() == count, f"expected {count} {kind} widget(s), found {found.count()}"
                 for i in range(count):
-                    check_widget_responds(found.nth(i), f"{kind} widget #{i + 1}")
+                    check_widget_responds(found.nth(i), f"{kind} widget #{i + 1}", kind)
 
         if 'class="math notranslate' in html:  # Sphinx's markup for $...$ and $$...$$
             wait_or_explain(

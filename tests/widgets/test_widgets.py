@@ -11,8 +11,9 @@ import pytest
 import yaml
 
 from charlab.errors import CharlabError
-from charlab.widgets import EvolutionWidget, TemperatureWidget
+from charlab.widgets import EvolutionWidget, NeuronWidget, TemperatureWidget
 from charlab.widgets.evolution import MAX_LOSS_POINTS
+from charlab.widgets.neurons import encode_firing
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -139,7 +140,7 @@ def test_evolution_rejects_bad_data(iterations, samples, losses, measures, messa
 
 
 @pytest.mark.parametrize(
-    ("widget", "kind"), [(TemperatureWidget, "temperature"), (EvolutionWidget, "evolution")]
+    ("widget", "kind"), [(TemperatureWidget, "temperature"), (EvolutionWidget, "evolution"), (NeuronWidget, "neurons")]
 )
 def test_front_end_keeps_the_dom_contract(widget, kind):
     """tests/browser relies on these; the module must also be one ES module with a default export."""
@@ -168,3 +169,29 @@ def test_config_scripts_exist_in_the_self_hosted_folder():
         assert "://" not in rel, f"{rel} would load from the network"
         assert rel.startswith("../"), rel
         assert (REPO / "book/_extra_js" / rel.removeprefix("../")).is_file(), rel
+
+
+def test_neuron_widget_encodes_firing_and_checks_alignment():
+    assert encode_firing([-1.0, 0.0, 1.0, 5.0, -0.5]) == "0fuu8"  # 31 levels: -1 -> 0, 0 -> 15 (f), clipped
+    w = NeuronWidget("ab", [{"label": "layer 1, cell 3", "firing": "0u"}], ["xy", "yz"], [[60, 30], [90, 5]])
+    assert w.cells == [{"label": "layer 1, cell 3", "firing": "0u"}] and w.index == 0
+    page_json(w)
+
+
+@pytest.mark.parametrize(
+    ("cells", "guesses", "probs", "message"),
+    [
+        ([], ["x", "y"], [[1], [1]], "at least one cell"),
+        ([{"label": "c"}], ["x", "y"], [[1], [1]], "must be"),
+        ([{"label": "c", "firing": "0"}], ["x", "y"], [[1], [1]], "2 characters of LEVELS"),
+        ([{"label": "c", "firing": "0z"}], ["x", "y"], [[1], [1]], "2 characters of LEVELS"),
+        ([{"label": "c", "firing": "00"}], ["x"], [[1], [1]], "each of the 2 characters"),
+        ([{"label": "c", "firing": "00"}], ["x", "y"], [[1, 2], [1]], "one percentage"),
+        ([{"label": "c", "firing": "00"}], ["x", "y"], [[1], [101]], "one percentage"),
+    ],
+)
+def test_neuron_widget_rejects_bad_data(cells, guesses, probs, message):
+    with pytest.raises(CharlabError, match=message):
+        NeuronWidget("ab", cells, guesses, probs)
+    with pytest.raises(CharlabError, match="NaN"):
+        encode_firing([0.0, float("nan")])

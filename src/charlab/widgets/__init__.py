@@ -6,11 +6,13 @@ is built from executed notebooks, the slider still works in the browser with no 
 live kernel the same widget can also compute on demand.
 
 DOM contract (relied on by tests/browser/): every widget renders a root element with
-`data-charlab-widget="<kind>"` (``temperature`` or ``evolution``) that contains one ``input[type=range]`` and
-one ``.charlab-sample`` element whose text changes when the slider moves.
+`data-charlab-widget="<kind>"` (``temperature``, ``evolution`` or ``neurons``) that contains one
+``input[type=range]`` and one ``.charlab-sample`` element that changes when the slider moves: its text, or for
+``neurons`` its colouring (the background of its character spans).
 """
 
 from charlab.widgets.evolution import EvolutionWidget
+from charlab.widgets.neurons import NeuronWidget
 from charlab.widgets.temperature import TemperatureWidget
 
-__all__ = ["EvolutionWidget", "TemperatureWidget"]
+__all__ = ["EvolutionWidget", "NeuronWidget", "TemperatureWidget"]
