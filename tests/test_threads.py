@@ -19,36 +19,46 @@ def run(tuner, machine, iters):
         tuner.observe(machine.times[machine.threads])
 
 
+IDLE, BUSY = {2: 0.10, 1: 0.17}, {2: 1.0, 1: 0.18}  # seconds per iteration; busy: another process takes a core
+
+
+def test_a_machine_busy_from_the_start_is_found_by_the_first_probe():
+    machine = FakeMachine(BUSY)
+    tuner = ThreadTuner(2, machine.set_threads, window=10, probe_every_s=60)
+    run(tuner, machine, 20)  # one window at 2 threads, then the probe window at 1: faster, kept
+    assert machine.threads == 1 and tuner.changes == [(10, 1)]
+    run(tuner, machine, 1000)  # probes of 2 threads, once a minute, keep failing while the load lasts
+    assert machine.threads == 1 and 2 <= machine.calls.count(2) <= 4
+
+
 def test_a_collapse_moves_to_fewer_threads_at_once_and_the_load_leaving_moves_back():
-    machine = FakeMachine({2: 0.10, 1: 0.17})  # idle: two threads are faster
-    tuner = ThreadTuner(2, machine.set_threads, window=10, probe_every=100)
+    machine = FakeMachine(IDLE)
+    tuner = ThreadTuner(2, machine.set_threads, window=10, probe_every_s=60)
+    run(tuner, machine, 20)
+    assert machine.threads == 2 and machine.calls == [1, 2]  # the first probe: one thread is slower, back to 2
     run(tuner, machine, 100)
-    assert machine.threads == 1  # iteration 100: a window with one thread fewer starts (a probe)
-    run(tuner, machine, 10)
-    assert machine.threads == 2 and machine.calls == [1, 2]  # it was slower: back to 2
-    machine.times = {2: 1.0, 1: 0.18}  # another process takes a core: two threads collapse
-    run(tuner, machine, 10)  # one window shows the collapse (10x the best): probe at once
+    machine.times = BUSY
+    run(tuner, machine, 10)  # one window shows the collapse (10x the best at 2 threads): probe at once
     run(tuner, machine, 10)  # the probe window: one thread is faster, kept
     assert machine.threads == 1
-    run(tuner, machine, 300)  # probes of 2 threads keep failing while the load lasts
-    assert machine.threads == 1
-    machine.times = {2: 0.10, 1: 0.17}  # the other process ends
-    run(tuner, machine, 120)
+    machine.times = IDLE  # the other process ends
+    run(tuner, machine, 400)  # within a minute of training a probe of 2 threads finds them faster again
     assert machine.threads == 2
-    assert tuner.changes[0] == (100, 1)
 
 
 def test_a_difference_within_the_margin_does_not_move():
     machine = FakeMachine({2: 0.100, 1: 0.095})  # 5% is noise, not a reason to change
-    tuner = ThreadTuner(2, machine.set_threads, window=5, probe_every=20, margin=0.1)
-    run(tuner, machine, 205)  # 10 probes, each ended
-    assert machine.threads == 2 and len(machine.calls) == 20
+    tuner = ThreadTuner(2, machine.set_threads, window=5, probe_every_s=2, margin=0.1)
+    run(tuner, machine, 200)
+    while tuner.probing:
+        run(tuner, machine, 1)
+    assert machine.threads == 2 and len(machine.calls) >= 10 and machine.calls[1::2] == [2] * (len(machine.calls) // 2)
 
 
 def test_one_thread_has_nothing_to_tune_and_the_policy_restores_the_count():
     machine = FakeMachine({1: 0.1})
     machine.threads = 1
-    tuner = ThreadTuner(1, machine.set_threads, window=2, probe_every=2)
+    tuner = ThreadTuner(1, machine.set_threads, window=2, probe_every_s=0.2)
     run(tuner, machine, 20)
     assert machine.calls == []
     before = torch.get_num_threads()
