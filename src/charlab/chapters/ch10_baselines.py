@@ -38,13 +38,15 @@ SIZES = {
     # orders: the n-gram orders scored (at cpu scale 9 and 11 are left out to save time: the curves change little
     # there, and a higher order costs more to count and score than a lower one); goldberg_orders: unsmoothed orders
     # sampled, as in Goldberg's notebook; grid_seeds: the seeds of every model of the cell grid; meta_*:
-    # low-temperature samples of the model of the post's source, cut into windows of the post's length
+    # low-temperature samples of the model of the post's source, cut into windows of the post's length;
+    # prime_len: the held-out characters the LSTM reads before it samples (a run shorter than one epoch has seen
+    # the all-zero starting state only at its first update, and started from it writes garbage)
     "smoke": dict(orders=(1, 2, 3), goldberg_orders=(2, 4), grid_seeds=(1, 2), sample_len=300, meta_samples=2,
-                  meta_len=600),
+                  meta_len=600, prime_len=200),
     "cpu": dict(orders=(1, 2, 3, 4, 5, 6, 7, 8, 10, 12), goldberg_orders=(2, 4, 7, 10), grid_seeds=(1, 2),
-                sample_len=500, meta_samples=8, meta_len=1500),
+                sample_len=500, meta_samples=8, meta_len=1500, prime_len=500),
     "blog": dict(orders=tuple(range(1, 13)), goldberg_orders=(2, 4, 7, 10), grid_seeds=(1, 2, 3), sample_len=1000,
-                 meta_samples=16, meta_len=3000),
+                 meta_samples=16, meta_len=3000, prime_len=500),
 }
 DATASETS = ("tinyshakespeare", "warpeace", "linux")
 GRID = (("rnn", 1), ("gru", 1), ("lstm", 1), ("rnn", 2), ("gru", 2), ("lstm", 2))
