@@ -47,6 +47,12 @@ FIXED_ON_RESUME = frozenset({
 })
 
 
+def check_device(name: str) -> None:
+    """One line for a device charlab cannot use (`--device` of train, sample and eval)."""
+    if name not in ("auto", "cpu", "cuda") and not name.startswith("cuda:"):
+        raise CharlabError(f"unknown device {name!r}; use auto, cpu or cuda")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     # model
@@ -95,8 +101,7 @@ class TrainConfig:
             raise CharlabError(f"unknown lr_schedule {self.lr_schedule!r}; use charrnn, cosine or constant")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise CharlabError(f"unknown precision {self.precision!r}; use auto, fp32 or bf16")
-        if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
-            raise CharlabError(f"unknown device {self.device!r}; use auto, cpu or cuda")
+        check_device(self.device)
 
     def with_overrides(self, **overrides: Any) -> TrainConfig:
         known = {f.name for f in fields(self)}

@@ -47,7 +47,7 @@ from .checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from .config import TrainConfig, to_json
+from .config import TrainConfig, check_device, to_json
 from .errors import CharlabError
 from .evaluate import score_ids
 from .model import CharRNN, ModelConfig, State, detach_state
@@ -78,8 +78,7 @@ class TrainResult:
 
 
 def resolve_device(name: str) -> torch.device:
-    if name not in ("auto", "cpu", "cuda") and not name.startswith("cuda:"):
-        raise CharlabError(f"unknown device {name!r}; use auto, cpu or cuda")
+    check_device(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
