@@ -13,6 +13,7 @@ and rewrites the cells does not have to re-execute the book.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -21,6 +22,12 @@ import yaml
 from charlab.errors import CharlabError
 
 COLAB_TAG = "colab-setup"
+# https://github.com/OWNER/REPO and nothing else: GitHub's characters for an owner (letters, digits, inner hyphens, at
+# most 39) and a repository (letters, digits, '.', '-', '_'), so that no value from _config.yml can leave the
+# string it is written into in the cell every Colab reader runs.
+GITHUB_URL = re.compile(r"https://github\.com/(?P<owner>[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?)/"
+                        r"(?P<repo>[A-Za-z0-9._-]{1,100}?)(?:\.git)?/?")
+DATASET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 
 def repository_url(book: Path) -> str:
@@ -30,15 +37,30 @@ def repository_url(book: Path) -> str:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as e:
         raise CharlabError(f"{path}: cannot read the book's config ({e.strerror})") from None
-    url = (config.get("repository") or {}).get("url") if isinstance(config, dict) else None
-    if not isinstance(url, str) or not url.startswith("https://github.com/"):
-        raise CharlabError(f"{path}: repository.url must be a GitHub URL (https://github.com/OWNER/REPO), got {url!r}")
-    url = url.rstrip("/")
-    return url[: -len(".git")] if url.endswith(".git") else url
+    repository = config.get("repository") if isinstance(config, dict) else None
+    url = repository.get("url") if isinstance(repository, dict) else None
+    return check_url(url, str(path))
+
+
+def check_url(url: object, where: str = "repository.url") -> str:
+    """`url` as `https://github.com/OWNER/REPO` (a trailing slash or `.git` dropped), or a one-line error for
+    anything else: another host, a path below the repository, a query, a quote, a space or a newline."""
+    match = GITHUB_URL.fullmatch(url) if isinstance(url, str) else None
+    if not match or match["repo"] in (".", ".."):
+        shown = repr(url) if len(repr(url)) <= 80 else repr(url)[:77] + "..."
+        raise CharlabError(f"{where}: repository.url must be a GitHub repository URL, https://github.com/OWNER/REPO "
+                           f"(letters, digits, '-', '.', '_'), got {shown}")
+    return f"https://github.com/{match['owner']}/{match['repo']}"
 
 
 def setup_source(url: str, datasets: list[str]) -> str:
-    """The setup cell for a chapter that reads `datasets`, installing charlab from `url`."""
+    """The setup cell for a chapter that reads `datasets`, installing charlab from `url`. Both are checked first
+    (`check_url`; dataset names are plain lowercase words), so that no value can leave its place in the cell."""
+    url = check_url(url)
+    for name in datasets:
+        if not isinstance(name, str) or not DATASET_NAME.fullmatch(name):
+            raise CharlabError(f"metadata.charlab.datasets: {name!r} is not a dataset name (lowercase letters, "
+                               "digits, '-' and '_')")
     fetch = f"    !python -m charlab.datasets {' '.join(datasets)}\n" if datasets else ""
     return (
         "# On Colab: install charlab from the book's repository, fetch this chapter's data and enable the widgets.\n"
@@ -84,6 +106,9 @@ def sync(paths: list[Path], url: str) -> list[Path]:
         if cell.source != want:
             cell.source = want
             cell.outputs = []
-            nbformat.write(nb, path)
+            try:
+                nbformat.write(nb, path)
+            except OSError as e:
+                raise CharlabError(f"{path}: cannot rewrite its {COLAB_TAG} cell ({e.strerror})") from None
             changed.append(path)
     return changed
