@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from charlab.datasets import ensure  # noqa: E402
 from charlab.provenance import device_description  # noqa: E402
-from charlab.train import load_metrics  # noqa: E402
+from charlab.runs import load_metrics  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

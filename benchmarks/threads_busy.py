@@ -24,7 +24,7 @@ from pathlib import Path
 
 from charlab.datasets import ensure
 from charlab.provenance import cpu_name
-from charlab.train import load_metrics
+from charlab.runs import load_metrics
 
 HERE = Path(__file__).resolve().parent
 POLICIES = {"adaptive (charlab's default, --threads 0)": "0", "1 thread (--threads 1)": "1",

@@ -1,6 +1,7 @@
 """`python -m charlab.blog` at smoke scale on the CPU: the concurrent runner, the results layout, the budget, the size
 limit of committed checkpoints, packing results into parts and back, and one-line mistakes. Texts are made here."""
 
+import hashlib
 import json
 import math
 import random
@@ -76,16 +77,19 @@ def test_a_run_stops_cleanly_at_its_own_time_limit(tmp_path, data_dir):
                          device="cpu", max_time_s=1.5, overrides={"max_iters": 3000, "eval_interval": 10**6})
     stamp = json.loads((final / "stamp.json").read_text())  # 3,000 iterations: far more than 1.5 s
     assert stamp["stopped_by"] == "max_time_s" and 0 < stamp["iterations"] < 3000
-    assert 1.5 <= stamp["train_s"] < 15 and stamp["max_time_s"] == 1.5  # the first step may pay one-off imports
+    assert stamp["train_s"] >= 1.5 and stamp["max_time_s"] == 1.5  # no upper bound: a busy machine may be slow
     assert {p.name for p in final.iterdir()} == LAYOUT
     assert json.loads((final / "metrics.jsonl").read_text().splitlines()[-1])["iter"] == stamp["iterations"]
 
 
 def test_names_are_shuffled_and_split_as_in_chapter_4(tmp_path, data_dir):
     source = data_dir / "names" / "input.txt"
-    val_frac = blog.names_text(source, tmp_path / "mine.txt")
+    final = blog.run_one("names", "smoke", source, tmp_path / "results", tmp_path / "runs", device="cpu",
+                         overrides={"max_iters": 2, "eval_interval": 2})
     split = prepare_names(source, seed=0, val_frac=0.1, out_dir=tmp_path / "ch04")
-    assert (tmp_path / "mine.txt").read_text() == split.text and val_frac == split.val_frac
+    config = json.loads((final / "config.json").read_text())
+    assert config["data_sha256"] == hashlib.sha256(split.text.encode()).hexdigest()
+    assert config["train_config"]["val_frac"] == split.val_frac and config["run"].startswith("names-smoke-")
 
 
 def test_a_checkpoint_over_the_size_limit_is_not_stored(tmp_path, text_file):

@@ -189,7 +189,9 @@ def test_train_reuse_keeps_a_finished_identical_run_and_trains_otherwise(capsys,
     assert code == 0 and out.startswith("reused: the finished run in") and "2 iterations); nothing trained" in out
     assert (run_dir / "last.safetensors").stat().st_mtime_ns == before
     code, _, err = run(capsys, *args, "--lr", "0.001")  # not the same run: the directory is protected as usual
-    assert_one_line_error(code, err, "already holds a run")
+    assert_one_line_error(code, err, "already holds a run (config.json, metrics.jsonl, last.safetensors, "
+                          "best.safetensors, run.json) that cannot be reused: it was trained with another config "
+                          "(lr 0.003 there, 0.001 here); pass --resume")
     code, _, err = run(capsys, *args, "--resume")
     assert_one_line_error(code, err, "--reuse keeps a finished run")
 
@@ -224,3 +226,30 @@ def test_an_out_that_cannot_be_written_is_one_line_and_the_last_checkpoint_survi
     monkeypatch.setattr("pathlib.Path.mkdir", read_only)
     code, _, err = run(capsys, *args, "--out", str(tmp_path / "new"))
     assert_one_line_error(code, err, "new: Read-only file system")
+
+
+@pytest.mark.parametrize("damaged", ["last.safetensors", "best.safetensors"])
+def test_reuse_trusts_no_truncated_checkpoint(capsys, tmp_path, text_file, damaged):
+    run_dir = tmp_path / "r"
+    args = ("train", str(text_file), "--preset", "smoke", "--out", str(run_dir), "--quiet", "--max-iters", "2",
+            "--hidden-size", "8", "--num-layers", "1", "--reuse")
+    assert run(capsys, *args)[0] == 0
+    with open(run_dir / damaged, "r+b") as f:  # cut to 500 bytes: run.json alone would still call it finished
+        f.truncate(500)
+    code, _, err = run(capsys, *args)
+    assert_one_line_error(code, err, f"that cannot be reused: its checkpoint {damaged} is not the file run.json "
+                          "describes (changed or truncated)")
+    code, out, _ = run(capsys, *args, "--force")  # replaced by a fresh run, which is then reused
+    assert code == 0 and "done: 2 iterations" in out
+    assert run(capsys, *args)[1].startswith("reused:")
+
+
+def test_resume_says_when_it_goes_back_to_the_best_checkpoint(capsys, tmp_path, text_file):
+    run_dir = tmp_path / "r"
+    base = ("train", str(text_file), "--out", str(run_dir), "--quiet", "--max-iters")
+    assert run(capsys, *base, "4", "--preset", "smoke", "--hidden-size", "8", "--eval-interval", "2")[0] == 0
+    (run_dir / "last.safetensors").write_bytes(b"not a checkpoint")
+    code, _, err = run(capsys, *base, "6", "--resume")
+    assert code == 0
+    assert err.startswith("charlab: note: last.safetensors cannot be loaded (") and err.count("\n") == 1
+    assert "using best.safetensors instead: resuming from iteration " in err

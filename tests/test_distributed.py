@@ -11,7 +11,7 @@ import torch
 from safetensors import safe_open
 
 from charlab.cli import main
-from charlab.train import load_metrics
+from charlab.runs import load_metrics
 
 ARGS = ("--preset", "smoke", "--quiet", "--device", "cpu", "--hidden-size", "16", "--num-layers", "1",
         "--dropout", "0.0", "--batch-size", "4", "--seq-len", "16", "--eval-interval", "1")

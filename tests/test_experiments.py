@@ -58,7 +58,7 @@ def test_a_finished_run_with_the_same_key_is_reused_and_any_change_retrains(text
     assert not run_experiment("names", "smoke", callbacks=[Callback()], **kw).reused  # a callback must watch it
     assert run_experiment("names", "smoke", **kw).reused  # the retrained run is finished again
 
-    monkeypatch.setattr("charlab.train.training_code_sha256", lambda: "changed")  # the training code changed
+    monkeypatch.setattr("charlab.runs.training_code_sha256", lambda: "changed")  # the training code changed
     assert not run_experiment("names", "smoke", **kw).reused
     text_file.write_text(text_file.read_text() + "One more line.\n")  # the data changed
     changed = run_experiment("names", "smoke", **kw)

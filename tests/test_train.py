@@ -17,7 +17,8 @@ from charlab.cli import main
 from charlab.config import FIXED_ON_RESUME, RESUMABLE, TrainConfig
 from charlab.errors import CharlabError
 from charlab.presets import get_preset
-from charlab.train import Trainer, TrainingInterrupted, load_metrics, train
+from charlab.runs import load_metrics
+from charlab.train import Trainer, TrainingInterrupted, train
 
 TINY = TrainConfig(
     cell="lstm",
@@ -95,19 +96,29 @@ def test_starting_over_an_existing_run_is_refused(text_file, tmp_path):
         train(text_file, TINY, tmp_path / "run", progress=False)
 
 
-@pytest.mark.parametrize("files", [["best.safetensors"], ["config.json"], ["metrics.jsonl", "samples.jsonl"]])
-def test_a_directory_with_any_run_file_is_not_overwritten_without_force(text_file, tmp_path, files):
+def test_a_directory_with_a_run_is_not_overwritten_without_force(text_file, tmp_path):
     run = tmp_path / "run"
     run.mkdir()
-    for name in files:
-        (run / name).write_text("the user's own file")
-    with pytest.raises(CharlabError, match=", ".join(files)):
+    (run / "best.safetensors").write_text("a checkpoint")  # a run's checkpoint: a run, replaced only with --force
+    with pytest.raises(CharlabError, match=r"already holds a run \(best.safetensors\)"):
         train(text_file, TINY.with_overrides(max_iters=2), run, progress=False)
-    assert all((run / name).read_text() == "the user's own file" for name in files)  # nothing lost
+    assert (run / "best.safetensors").read_text() == "a checkpoint"  # nothing lost
     result = train(text_file, TINY.with_overrides(max_iters=2), run, progress=False, force=True)
     assert result.iters == 2 and [m["iter"] for m in load_metrics(run)] == [0, 2]
     with pytest.raises(CharlabError, match="is a file"):
         train(text_file, TINY, text_file, progress=False)
+
+
+@pytest.mark.parametrize("files", [["config.json"], ["metrics.jsonl", "samples.jsonl"]])
+@pytest.mark.parametrize("force", [False, True])
+def test_files_of_a_runs_names_that_charlab_did_not_write_are_never_deleted(text_file, tmp_path, files, force):
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in files:
+        (run / name).write_text("the user's own file")
+    with pytest.raises(CharlabError, match=f"holds {', '.join(files)} but no run .* does not replace files it did not"):
+        train(text_file, TINY.with_overrides(max_iters=2), run, progress=False, force=force)
+    assert all((run / name).read_text() == "the user's own file" for name in files)  # nothing lost
 
 
 def test_divergence_stops_before_the_good_checkpoint_is_overwritten(text_file, tmp_path):
@@ -226,15 +237,15 @@ def test_run_files_are_strict_json():
 
 
 def test_precision_is_validated_and_auto_follows_the_hardware(monkeypatch):
-    from charlab.train import resolve_precision
+    from charlab.device import resolve_precision
 
     with pytest.raises(CharlabError, match="unknown precision 'fp16'; use auto, fp32 or bf16"):
         TrainConfig(precision="fp16")
     cpu = torch.device("cpu")
     assert resolve_precision("fp32", cpu) == torch.float32 and resolve_precision("bf16", cpu) == torch.bfloat16
-    monkeypatch.setattr("charlab.train.cpu_has_fast_bf16", lambda: True)
+    monkeypatch.setattr("charlab.device.cpu_has_fast_bf16", lambda: True)
     assert resolve_precision("auto", cpu) == torch.bfloat16
-    monkeypatch.setattr("charlab.train.cpu_has_fast_bf16", lambda: False)
+    monkeypatch.setattr("charlab.device.cpu_has_fast_bf16", lambda: False)
     assert resolve_precision("auto", cpu) == torch.float32
 
 

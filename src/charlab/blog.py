@@ -27,7 +27,9 @@ its own limit (a last evaluation and checkpoint), then samples its best checkpoi
                        stamp.json says the checkpoint was not stored and why, and samples.json holds 8 samples
                        per temperature instead of 2.
 
-Raw runs (float32, optimizer state) stay in `runs/blog/<experiment>/`, child logs go to `results/logs/`. A child
+Raw runs (float32, optimizer state) stay in `runs/<experiment>-<scale>-<key>/`, the chapters' layout
+(`charlab.runs.run_dir_for`), and a finished run of the same key is reused, not trained again (except chapter
+5's, whose samples during training must be watched); child logs go to `results/logs/`. A child
 still running near the budget's end gets SIGTERM (it saves, then writes its results) and is killed at the budget.
 An existing `results/<experiment>/` is refused unless --force. Mistakes are one line and exit status 1.
 """
@@ -41,7 +43,6 @@ import io
 import json
 import os
 import platform
-import random
 import re
 import shutil
 import signal
@@ -59,13 +60,15 @@ from . import __version__
 from .callbacks import LossLog, SampleEvery
 from .checkpoint import LAST, load_checkpoint, save_checkpoint
 from .datasets import dataset_path, ensure, sha256_file
+from .datasets.names import prepare_names
+from .device import resolve_device
 from .errors import CharlabError, did_you_mean
 from .presets import normalize_scale, preset_for
-from .provenance import device_description, format_duration, gpu_name
+from .provenance import device_description, format_duration, git_state, gpu_name
+from .runs import load_metrics, run_dir_for, run_key, train_or_reuse
 from .sampling import sample
-from .text import read_text
 from .timing import time_per_batch
-from .train import TrainingInterrupted, load_metrics, resolve_device, train
+from .train import TrainingInterrupted
 
 EXPERIMENTS = {  # experiment (its `<experiment>-blog` preset) -> dataset (data/<dataset>/input.txt)
     "pg": "pg", "shakespeare": "shakespeare", "warpeace": "warpeace", "names": "names",
@@ -101,16 +104,9 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def git_info(manifest: dict | None = None) -> dict[str, Any]:
     """The checkout's commit; where there is no git (a copied tree), the one pack-data recorded."""
-    def git(*args: str) -> str | None:
-        try:
-            out = subprocess.run(["git", *args], cwd=SRC, capture_output=True, text=True, timeout=20)
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return out.stdout.strip() if out.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
+    commit, dirty = git_state(SRC)
     if commit:
-        return {"git_commit": commit, "git_dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+        return {"git_commit": commit, "git_dirty": dirty}
     if manifest:
         return {"git_commit": manifest.get("git_commit"), "git_dirty": manifest.get("git_dirty"),
                 "git_from": "the data archive's MANIFEST.json (no git here)"}
@@ -189,19 +185,6 @@ def unpack_data(archive: Path | str, dest: Path | str) -> tuple[Path, dict]:
     return dest, manifest
 
 
-def names_text(source: Path, dest: Path, seed: int = 0, val_frac: float = 0.1) -> float:
-    """Chapter 4's corpus (`charlab.chapters.ch04_names.prepare_names`, which core code may not import): the names
-    shuffled with `seed`, the last `val_frac` of the lines held out. Writes `dest`; returns the val_frac in
-    characters at which training's split falls on that line boundary."""
-    names = [line for line in read_text(source).split("\n") if line.strip()]
-    random.Random(seed).shuffle(names)
-    n_val = round(len(names) * val_frac)
-    text = "".join(n + "\n" for n in names)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_text(text, encoding="utf-8")
-    return sum(len(n) + 1 for n in names[len(names) - n_val:]) / len(text)
-
-
 # -- one experiment (a child process of `run`) -------------------------------------------------------------------
 
 def store_model(run_dir: Path, dest: Path, limit: int = MODEL_LIMIT, dtype: torch.dtype = torch.bfloat16) -> dict:
@@ -232,30 +215,33 @@ def sample_best(run_dir: Path, device: torch.device, length: int, num: int) -> d
 
 
 def run_one(experiment: str, scale: str, data: Path | str, results: Path | str = "results",
-            runs: Path | str = "runs/blog", *, device: str = "auto", max_time_s: float = 0.0,
+            runs: Path | str = "runs", *, device: str = "auto", max_time_s: float = 0.0,
             overrides: dict | None = None, force: bool = False, model_limit: int = MODEL_LIMIT,
             provenance: dict | None = None) -> Path:
     """Train `experiment` at `scale` on `data` for at most `max_time_s` of training; write results/<experiment>/."""
     t0 = time.perf_counter()
     scale, (experiment,) = normalize_scale(scale), check_experiments([experiment])
-    results, data, run_dir = Path(results), Path(data), Path(runs) / experiment
+    results, data = Path(results), Path(data)
     refuse_existing(results, [experiment], force)
     overrides = overrides or {}
     config = preset_for(experiment, scale).with_overrides(device=device, max_time_s=max_time_s, **overrides)
     dev, train_on, transform = resolve_device(config.device), data, None
     if experiment == "names":
-        train_on = run_dir.parent / "names-shuffled-0.txt"
-        config = config.with_overrides(val_frac=names_text(data, train_on))
+        split = prepare_names(data, seed=0, val_frac=0.1, out_dir=runs)
+        train_on, config = split.path, config.with_overrides(val_frac=split.val_frac)
         transform = "lines shuffled with random.Random(0), the last 10% of the names held out (as chapter 4)"
+    key = run_key(train_on, config)
+    run_dir = run_dir_for(runs, experiment, scale, key)
     sampler, losses = None, LossLog()
     if experiment == EVOLUTION:
         sampler = SampleEvery(every=max(1, round(100 * (config.max_iters or 2000) / 2000)),
                               length=SAMPLE_LEN[scale], temperature=1.0, seed=0)
     print(f"{experiment}: {config.cell.upper()} {config.num_layers}x{config.hidden_size}, batch {config.batch_size}"
           f" x {config.seq_len}, on {device_description(dev)}, training for at most {max_time_s:.0f} s", flush=True)
-    try:
-        callbacks = [sampler, losses] if sampler else []
-        stopped_by = train(train_on, config, run_dir, callbacks=callbacks, progress=False, force=True).stopped_by
+    try:  # a finished run of the same key (one without callbacks to watch it) is reused, as the chapters do
+        result, manifest = train_or_reuse(train_on, config, run_dir, force=True, progress=False,
+                                          callbacks=[sampler, losses] if sampler else [])
+        stopped_by = manifest["stopped_by"] if manifest else result.stopped_by
     except TrainingInterrupted:
         stopped_by = "signal (saved first)"
     last = load_checkpoint(run_dir, prefer=LAST).meta
@@ -265,7 +251,8 @@ def run_one(experiment: str, scale: str, data: Path | str, results: Path | str =
     shutil.copy(run_dir / "metrics.jsonl", stage / "metrics.jsonl")
     cfg = json.loads((run_dir / "config.json").read_text())
     cfg.update(experiment=experiment, preset=f"{experiment}-{scale}", overrides=overrides,
-               data_path=f"data/{EXPERIMENTS[experiment]}/input.txt", data_transform=transform)
+               data_path=f"data/{EXPERIMENTS[experiment]}/input.txt", data_transform=transform,
+               run=run_dir.name, run_key=key)
     _write_json(stage / "config.json", cfg)
     model = store_model(run_dir, stage / "model.safetensors", model_limit)
     samples = sample_best(run_dir, dev, SAMPLE_LEN[scale], 2 if model["file"] else 8)
@@ -321,7 +308,7 @@ def _stop(procs: dict[str, subprocess.Popen], how: str) -> None:
 
 
 def run(experiments: list[str] | None = None, scale: str = "blog", budget_s: float = 480.0,
-        results: Path | str = "results", runs: Path | str = "runs/blog", data_dir: Path | str | None = None,
+        results: Path | str = "results", runs: Path | str = "runs", data_dir: Path | str | None = None,
         device: str = "auto", force: bool = False, reserve_s: float | None = None,
         overrides: dict | None = None, model_limit: int = MODEL_LIMIT, threads: int | None = None) -> dict[str, int]:
     """Train the experiments concurrently, one subprocess each, within `budget_s` seconds of wall time in all.
@@ -530,7 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     for q in (r, o):
         q.add_argument("--scale", default="blog")
         q.add_argument("--results", default="results")
-        q.add_argument("--runs", default="runs/blog", help="raw runs (float32, optimizer state)")
+        q.add_argument("--runs", default="runs", help="raw runs (float32, optimizer state)")
         q.add_argument("--device", default="auto")
         q.add_argument("--force", action="store_true", help="replace existing results of these experiments")
         q.add_argument("--model-limit-mib", type=float, default=MODEL_LIMIT / MiB)

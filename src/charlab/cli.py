@@ -18,6 +18,7 @@ from typing import Any
 
 from .config import TrainConfig
 from .errors import CharlabError
+from .units import bits
 
 
 def _resolve_data(arg: str, data_dir: str | None) -> Path:
@@ -47,7 +48,7 @@ def _add_config_flags(parser: argparse.ArgumentParser) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .presets import get_preset
-    from .train import finished_run, run_key, train
+    from .runs import train_or_reuse
 
     config_names = {f.name for f in fields(TrainConfig)}
     overrides: dict[str, Any] = {k: v for k, v in vars(args).items() if k in config_names}
@@ -65,21 +66,19 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise CharlabError("--preset is required to start a run (e.g. --preset cpu); see `charlab presets`")
     else:
         config = get_preset(args.preset)
-    if args.reuse:
-        manifest = finished_run(args.out, run_key(data, config.with_overrides(**overrides)))
-        if manifest:
-            print(f"reused: the finished run in {args.out} has the same config, data and training code (trained "
-                  f"{manifest['finished_utc']} in {manifest['train_s']:.0f} s on {manifest['device']}, "
-                  f"{manifest['iters']} iterations); nothing trained")
-            return 0
-    result = train(data, config, args.out, resume=args.resume, progress=not args.quiet, overrides=overrides,
-                   force=args.force)
+    result, manifest = train_or_reuse(data, config, args.out, reuse=args.reuse, force=args.force,
+                                      resume=args.resume, overrides=overrides, progress=not args.quiet)
+    if manifest:
+        print(f"reused: the finished run in {args.out} has the same config, data and training code (trained "
+              f"{manifest['finished_utc']} in {manifest['train_s']:.0f} s on {manifest['device']}, "
+              f"{manifest['iters']} iterations); nothing trained")
+        return 0
     if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports for all
         return 0
     final = result.metrics[-1]["val_loss"] if result.metrics else math.nan
     print(
         f"done: {result.iters} iterations ({result.epoch:.2f} epochs), final val loss {final:.4f} nats/char, "
-        f"best {result.best_val_loss:.4f} ({result.best_val_loss / math.log(2):.4f} bits/char); "
+        f"best {result.best_val_loss:.4f} ({bits(result.best_val_loss):.4f} bits/char); "
         f"checkpoints in {result.run_dir}"
     )
     return 0
@@ -92,8 +91,8 @@ def _note(note: str) -> None:
 
 def cmd_sample(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
+    from .device import resolve_device
     from .sampling import beam_search, check_options, generate, start_ids
-    from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
     _note(ckpt.note)
@@ -158,9 +157,9 @@ def _write(pieces: Iterable[list[str]], prime: str, render: Callable[..., str], 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from .checkpoint import load_checkpoint
+    from .device import resolve_device
     from .evaluate import score_ids
     from .text import read_ids
-    from .train import resolve_device
 
     ckpt = load_checkpoint(args.checkpoint, device=resolve_device(args.device))
     _note(ckpt.note)
@@ -170,7 +169,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                            "measure a loss")
     loss = score_ids(ckpt.model, ids)  # every character after the first
     print(
-        f"{loss:.4f} nats/char  {loss / math.log(2):.4f} bits/char  ({len(ids) - 1:,} predicted characters)"
+        f"{loss:.4f} nats/char  {bits(loss):.4f} bits/char  ({len(ids) - 1:,} predicted characters)"
     )
     if unseen:
         print(f"not scored: {sum(unseen.values()):,} character(s) the model never saw ({len(unseen)} distinct), "

@@ -117,6 +117,22 @@ class TrainConfig:
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
         return cls().with_overrides(**d)
 
+    def lr_at(self, it: int, iters_per_epoch: int, total_iters: int, elapsed_s: float) -> float:
+        """The learning rate of iteration `it`: linear warm-up, then char-rnn's x lr_decay per epoch after
+        lr_decay_after, a cosine to lr * min_lr_frac (under a wall-time budget, over whichever budget runs out
+        first), or constant."""
+        if it < self.warmup_iters:
+            return self.lr * (it + 1) / self.warmup_iters
+        if self.lr_schedule == "charrnn":
+            return self.lr * self.lr_decay ** max(0, it // iters_per_epoch - self.lr_decay_after + 1)
+        if self.lr_schedule == "cosine":
+            progress = (it - self.warmup_iters) / max(1, total_iters - self.warmup_iters)
+            if self.max_time_s:
+                progress = max(progress, elapsed_s / self.max_time_s)
+            progress = min(1.0, progress)
+            return self.lr * (self.min_lr_frac + (1 - self.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * progress)))
+        return self.lr
+
     def resumed_with(self, **overrides: Any) -> TrainConfig:
         """This (saved) config with the overrides `--resume` may apply; a change to any field outside RESUMABLE
         is refused, naming the field."""

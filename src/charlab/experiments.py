@@ -5,7 +5,7 @@ used, and the returned `Run` knows its own provenance (model size, iterations, w
 trained), so every number a chapter prints says how it was produced.
 
 Runs live in `runs/<experiment>-<scale>-<key>/`, where `<key>` is a short hash of everything that decides the result
-(`charlab.train.run_key`: the full config, the data file's sha256, the training code's sha256). A finished run with
+(`charlab.runs.run_key`: the full config, the data file's sha256, the training code's sha256). A finished run with
 the same key is reused instead of trained again, so re-executing a chapter whose training did not change costs only
 its analysis, and the neurons chapter reads the models chapters 5, 6 and 8 trained. Any change to the config, the
 data or the training code gives another key and so a fresh run. A run whose callbacks must watch it train is always
@@ -15,11 +15,9 @@ which runs were reused and when they were trained.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +29,10 @@ from .datasets import default_data_dir, ensure
 from .evaluate import score_split
 from .presets import normalize_scale, preset_for
 from .provenance import format_duration
+from .runs import finished_run, load_metrics, run_dir_for, run_key, train_or_reuse
 from .text import read_text
-from .train import TrainResult, finished_run, load_metrics, run_key, train
+from .train import TrainResult
+from .units import bits
 
 
 def runs_dir() -> Path:
@@ -79,7 +79,7 @@ class Run:
         return (f"{c.cell.upper()} {c.num_layers}x{c.hidden_size} ({self.parameters / 1e6:.2f} M parameters), "
                 f"batch {c.batch_size} x {c.seq_len} characters, {r.iters:,} iterations ({r.epoch:.2f} epochs) "
                 f"in {format_duration(self.wall_s)} {where}; best val loss {best:.4f} nats/char "
-                f"({best / math.log(2):.3f} bits/char). Preset {self.experiment}-{self.scale}{reused}.")
+                f"({bits(best):.3f} bits/char). Preset {self.experiment}-{self.scale}{reused}.")
 
 
 def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, data_path: str | Path | None = None,
@@ -91,16 +91,12 @@ def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, d
     config = preset_for(experiment, scale).with_overrides(**overrides)
     data_path = Path(data_path) if data_path else ensure(dataset or experiment)
     key = run_key(data_path, config)
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
-    run_dir = runs_dir() / f"{experiment}-{scale}-{digest}"
-    manifest = finished_run(run_dir, key) if reuse and not callbacks else None
+    run_dir = run_dir_for(runs_dir(), experiment, scale, key)
+    _, manifest = train_or_reuse(data_path, config, run_dir, reuse=reuse, force=True, callbacks=callbacks,
+                                 progress=progress)  # force: an unfinished run of this key, or one to watch again
     reused = manifest is not None
-    if not reused:
-        if run_dir.exists():
-            shutil.rmtree(run_dir)  # an unfinished run, or one a callback must watch again: start afresh
-        train(data_path, config, run_dir, callbacks=list(callbacks), progress=progress)
-        manifest = finished_run(run_dir, key)
-        assert manifest is not None, "a finished training writes its manifest"
+    manifest = manifest or finished_run(run_dir, key)
+    assert manifest is not None, "a finished training writes its manifest"
     best = manifest["best_val_loss"]  # null in JSON when the run had no validation split
     result = TrainResult(run_dir, manifest["iters"], manifest["epoch"], math.inf if best is None else best,
                          load_metrics(run_dir), manifest["stopped_by"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import platform
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -51,3 +53,19 @@ def format_duration(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60} min {s % 60:02d} s"
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
+
+
+def git_state(repo: Path, paths: Sequence[str] = ()) -> tuple[str | None, bool]:
+    """(commit, dirty) of the git checkout at `repo`, where dirty means uncommitted changes to tracked files under
+    `paths` (all of them when empty); (None, False) outside a checkout or without git. The one git helper: the
+    page stamps and the results runner both say what code produced them with it."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True, timeout=20)
+        return done.stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", *paths))
+    except (OSError, subprocess.SubprocessError):
+        return None, False
+    return commit, dirty

@@ -14,9 +14,10 @@ import time
 import torch
 
 from .config import TrainConfig
+from .device import resolve_precision
 from .errors import CharlabError
 from .model import detach_state
-from .train import build_model, build_optimizer, forward_loss, resolve_precision, update
+from .train import build_model, build_optimizer, forward_loss, update
 
 
 def _sync(device: torch.device) -> None:

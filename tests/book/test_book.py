@@ -15,13 +15,13 @@ from charlab.book.stamp import (
     STAMP_TAG,
     apply_stamp,
     code_sha256,
-    format_duration,
     outputs_sha256,
     stale_reason,
     stamp_markdown,
 )
 from charlab.book.toc import check_toc, toc_entries
 from charlab.errors import CharlabError
+from charlab.provenance import format_duration
 
 REPO = Path(__file__).resolve().parents[2]
 v4 = nbformat.v4

@@ -21,10 +21,11 @@ from pathlib import Path
 
 from charlab.book import colab, scoreboard
 from charlab.book.execute import NotebookFailed, execute_notebook, read_notebook
-from charlab.book.stamp import format_duration, stale_reason
+from charlab.book.stamp import stale_reason
 from charlab.book.toc import check_toc
 from charlab.errors import CharlabError
 from charlab.presets import SCALE_NAMES
+from charlab.provenance import format_duration
 
 REPO = Path(__file__).resolve().parents[3]  # src/charlab/book/__main__.py -> repository root
 

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import platform
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import nbformat
 
 import charlab
 from charlab.errors import CharlabError
-from charlab.provenance import cpu_name, format_duration, gpu_name  # noqa: F401 (re-exported)
+from charlab.provenance import cpu_name, format_duration, git_state, gpu_name
 
 STAMP_TAG = "charlab-stamp"
 
@@ -37,24 +36,6 @@ def code_sha256(nb: nbformat.NotebookNode) -> str:
 
 
 
-
-
-def git_state(repo: Path) -> tuple[str | None, bool]:
-    """(commit, dirty) of the checkout charlab runs from; (None, False) outside a git checkout.
-
-    'dirty' means uncommitted changes to the library (src/, pyproject.toml): the notebook's own code is
-    covered by `code_sha256`, and a notebook being edited is always uncommitted when it is executed.
-    """
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True)
-        return done.stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--", "src", "pyproject.toml"))
-    except (OSError, subprocess.CalledProcessError):
-        return None, False
-    return commit, dirty
 
 
 def dataset_hashes(names: list[str], cwd: Path | None = None) -> dict[str, str]:
@@ -95,7 +76,9 @@ def make_stamp(
 ) -> dict:
     """The stamp's data for an executed notebook (JSON-serialisable); `cwd` is where its kernel ran, `runs` the
     training runs it trained or reused (`charlab.experiments` logs them)."""
-    commit, dirty = git_state(repo)
+    # dirty: uncommitted changes to the library; the notebook's own code is covered by `code_sha256` (and a
+    # notebook being edited is always uncommitted when it is executed)
+    commit, dirty = git_state(repo, ("src", "pyproject.toml"))
     declared = nb.metadata.get("charlab", {}).get("datasets", [])
     return {
         "scale": scale,

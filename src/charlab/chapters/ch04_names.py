@@ -3,11 +3,8 @@
 The post feeds char-rnn "8000 baby names listed out, one per line" and reports that about 90% of the sampled
 names do not occur in the training data. Three pieces make that measurable here:
 
-- `prepare_names` shuffles the corpus lines with a fixed seed (the CMU file is sorted, male names then female
-  names, so an unshuffled tail would be a validation set of female Z-names) and splits it by *lines*: the
-  validation split is a set of whole names the model never sees. The shuffled text is written to one file,
-  training lines first, and `NamesSplit.val_frac` is the character fraction at which charlab's contiguous
-  train/val split (`charlab.batching.split_ids`) falls exactly on the line boundary.
+- `prepare_names` (`charlab.datasets.names`, which the results runner uses too) shuffles the corpus lines with a
+  fixed seed and splits it by *lines*: the validation split is a set of whole names the model never sees.
 - `generate_names` samples many streams at once and splits them into lines, like reading the post's long
   sample one name per line.
 - `ngram_losses` scores count-based n-gram models (`charlab.analysis.ngram.NGramModel`) on the validation
@@ -19,12 +16,9 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -37,12 +31,13 @@ from charlab.analysis.names import (
     well_formed_rate,
 )
 from charlab.analysis.ngram import ALPHAS, NGramModel, NGramResult, tuned_losses
+from charlab.datasets.names import NamesSplit, prepare_names, read_names  # noqa: F401 (the chapter's data)
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
 from charlab.presets import for_scale
 from charlab.sampling import sample
 from charlab.tables import table
-from charlab.text import Vocab, read_text
+from charlab.text import Vocab
 
 SIZES = {"smoke": dict(names=300), "cpu": dict(names=3000), "blog": dict(names=3000)}  # per temperature
 TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
@@ -63,72 +58,6 @@ def sizes(scale: str) -> dict[str, int]:
 
 def order_name(order: int) -> str:
     return ORDER_NAMES.get(order, f"{order}-gram")
-
-
-def _join(lines: Sequence[str]) -> str:
-    return "".join(line + "\n" for line in lines)
-
-
-@dataclass(frozen=True)
-class NamesSplit:
-    """A shuffled names corpus split by lines: `path` holds the training lines, then the validation lines."""
-
-    path: Path
-    train_names: list[str]
-    val_names: list[str]
-    seed: int
-
-    @property
-    def train_text(self) -> str:
-        return _join(self.train_names)
-
-    @property
-    def val_text(self) -> str:
-        return _join(self.val_names)
-
-    @property
-    def text(self) -> str:
-        return self.train_text + self.val_text
-
-    @property
-    def val_frac(self) -> float:
-        """Pass as `val_frac=` to training: charlab's character split then ends exactly on a line boundary."""
-        return len(self.val_text) / len(self.text)
-
-
-def read_names(path: str | os.PathLike) -> list[str]:
-    """The names of a one-name-per-line file, in file order; empty lines are dropped, other lines kept as-is."""
-    return [line for line in read_text(path).split("\n") if line.strip()]
-
-
-def prepare_names(source: str | os.PathLike, seed: int = 0, val_frac: float = 0.1,
-                  out_dir: str | os.PathLike | None = None) -> NamesSplit:
-    """Shuffle the names of `source` with `seed`, hold out the last `val_frac` of the lines as validation names,
-    and write the shuffled text to `out_dir/shuffled-<seed>.txt` (default: beside `source`).
-
-    The file is rewritten only when its content would change, so a second call is cheap and a run's data hash
-    stays stable.
-    """
-    names = read_names(source)
-    if not 0 < val_frac < 1:
-        raise CharlabError(f"val_frac must be between 0 and 1, got {val_frac}")
-    n_val = round(len(names) * val_frac)
-    if n_val < 1 or n_val >= len(names):
-        raise CharlabError(f"{source}: {len(names)} names are too few to hold out {val_frac:.0%} as validation "
-                           "names; use a longer file or another val_frac")
-    random.Random(seed).shuffle(names)
-    split = NamesSplit(Path(out_dir or Path(source).parent) / f"shuffled-{seed}.txt",
-                       names[:-n_val], names[-n_val:], seed)
-    text = split.text
-    if round(len(text) * split.val_frac) != len(split.val_text):  # what charlab.batching.split_ids computes
-        raise AssertionError("the character split would not fall on the line boundary")
-    path = split.path
-    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one, never half
-    return split
 
 
 def generate_names(model: CharRNN, vocab: Vocab, n: int, temperature: float = 1.0, seed: int = 0,

@@ -1,0 +1,31 @@
+"""Where a model runs and in what precision: `--device` and `--precision` resolved against this machine."""
+
+from __future__ import annotations
+
+import torch
+
+from .config import check_device
+from .errors import CharlabError
+from .provenance import cpu_has_fast_bf16
+
+PRECISION_NAMES = {torch.float32: "fp32", torch.bfloat16: "bf16"}
+
+
+def resolve_device(name: str) -> torch.device:
+    """`auto` (a CUDA GPU if PyTorch sees one, else the CPU), `cpu`, `cuda` or `cuda:N`; one line for a GPU that
+    is not here."""
+    check_device(name)
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise CharlabError("--device cuda was asked for, but PyTorch sees no CUDA GPU here; use --device cpu")
+    return torch.device(name)
+
+
+def resolve_precision(name: str, device: torch.device) -> torch.dtype:
+    """The dtype of the autocast region (the forward pass): bf16 for `bf16`, and for `auto` where the hardware
+    runs bf16 matrix products fast (a GPU that supports it, a CPU with AVX512-BF16 or AMX); fp32 otherwise."""
+    if name == "auto":
+        fast = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_fast_bf16()
+        return torch.bfloat16 if fast else torch.float32
+    return torch.bfloat16 if name == "bf16" else torch.float32
