@@ -73,3 +73,20 @@ def test_an_unfinished_run_is_trained_again(text_file, tmp_path, monkeypatch):
     assert not run_experiment("names", "smoke", **kw).reused
     (first.run_dir / "best.safetensors").unlink()  # a manifest whose checkpoint is gone
     assert not run_experiment("names", "smoke", **kw).reused
+
+
+def test_a_corpus_is_split_as_its_experiment_trains(text_file, tmp_path, monkeypatch):
+    from charlab.batching import split_ids
+    from charlab.experiments import load_corpus
+    from charlab.text import Vocab
+
+    data = tmp_path / "data"
+    (data / "names").mkdir(parents=True)
+    (data / "names" / "input.txt").write_text(text_file.read_text())
+    monkeypatch.setenv("CHARLAB_DATA", str(data))
+    corpus = load_corpus("names", "smoke")
+    vocab = Vocab.from_text(corpus.text)
+    splits = split_ids(vocab.encode(corpus.text), corpus.config.val_frac, corpus.config.test_frac)
+    assert vocab.decode(splits["train"].tolist()) == corpus.train and len(corpus.train) == corpus.n_train
+    assert vocab.decode(splits["val"].tolist()) == corpus.held_out and len(corpus.held_out) == corpus.n_val > 0
+    assert corpus.train + corpus.held_out == corpus.text and corpus.source == {}

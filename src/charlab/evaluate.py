@@ -17,7 +17,7 @@ score the same text with the same model get the same number.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from .batching import split_ids
 from .errors import CharlabError
-from .model import CharRNN, State
+from .model import CharRNN, State, inference
 from .text import Vocab
 
 BURN_IN = 128  # characters read, not scored, before a piece that starts inside the text
@@ -48,7 +48,6 @@ def _set_rows(state: State, rows: list[int], value: State) -> None:
         state[:, rows] = value
 
 
-@torch.no_grad()
 def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence[int] | np.ndarray = (), *,
               max_chars: int = 0, streams: int | None = None, burn_in: int = BURN_IN) -> float:
     """Mean cross-entropy in nats/char of `model` on the characters `ids` (see the module docstring).
@@ -89,8 +88,15 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
     scored = sum(b - a for a, b in zip(starts, stops, strict=True))
 
     device = model.head.weight.device
-    was_training = model.training
-    model.eval()
+    with inference(model):
+        total = _score_pieces(model, seq, starts, stops, piece, burn_in, device)
+    return total / scored
+
+
+def _score_pieces(model: CharRNN, seq: Callable[[int, int], torch.Tensor], starts: list[int], stops: list[int],
+                  piece: int, burn_in: int, device: torch.device) -> float:
+    """The summed loss of the pieces [starts[k], stops[k]), read CHUNK characters of each at a time."""
+    n = len(starts)
     state = model.init_state(n, device)
     warm = [min(burn_in, s - 1) for s in starts]  # the first piece may have less (or no) text before it
     for b in sorted(set(warm) - {0}):
@@ -112,8 +118,7 @@ def score_ids(model: CharRNN, ids: Sequence[int] | np.ndarray, context: Sequence
         logits, state = model(inputs.to(device), state)
         total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.to(device).reshape(-1),
                                  ignore_index=IGNORE, reduction="sum").item()
-    model.train(was_training)
-    return total / scored
+    return total
 
 
 def score_text(model: CharRNN, vocab: Vocab, text: str, context: str = "", **kwargs: int) -> float:

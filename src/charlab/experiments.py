@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .batching import split_sizes
 from .callbacks import Callback
 from .checkpoint import Checkpoint, load_checkpoint
 from .config import TrainConfig
 from .datasets import default_data_dir, ensure
+from .datasets.paths import read_source
 from .evaluate import score_split
 from .presets import normalize_scale, preset_for
 from .provenance import format_duration
@@ -80,6 +82,44 @@ class Run:
                 f"batch {c.batch_size} x {c.seq_len} characters, {r.iters:,} iterations ({r.epoch:.2f} epochs) "
                 f"in {format_duration(self.wall_s)} {where}; best val loss {best:.4f} nats/char "
                 f"({bits(best):.3f} bits/char). Preset {self.experiment}-{self.scale}{reused}.")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A chapter's text as its experiment trains on it: the file, its provenance, and the split training makes
+    (`charlab.batching.split_sizes` of the preset's val_frac and test_frac)."""
+
+    name: str
+    path: Path
+    text: str
+    source: dict[str, Any]  # the dataset's SOURCE.json (url, sha256, ...), {} when there is none
+    config: TrainConfig
+
+    @property
+    def n_train(self) -> int:
+        return split_sizes(len(self.text), self.config.val_frac, self.config.test_frac)[0]
+
+    @property
+    def n_val(self) -> int:
+        return split_sizes(len(self.text), self.config.val_frac, self.config.test_frac)[1]
+
+    @property
+    def train(self) -> str:
+        """The training split: the first n_train characters."""
+        return self.text[: self.n_train]
+
+    @property
+    def held_out(self) -> str:
+        """The validation split: the n_val characters after the training split."""
+        return self.text[self.n_train : self.n_train + self.n_val]
+
+
+def load_corpus(experiment: str, scale: str, dataset: str | None = None) -> Corpus:
+    """The text of `dataset` (default: the experiment's own), fetched if missing, split as `experiment` at `scale`
+    trains on it."""
+    name = dataset or experiment
+    path = ensure(name)
+    return Corpus(name, path, read_text(path), read_source(path.parent) or {}, preset_for(experiment, scale))
 
 
 def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, data_path: str | Path | None = None,

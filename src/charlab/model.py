@@ -7,6 +7,8 @@ next character. The recurrent stack is a single `nn.RNN`/`nn.GRU`/`nn.LSTM`, so 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import torch
@@ -113,3 +115,17 @@ def detach_state(state: State, dtype: torch.dtype | None = None) -> State:
     if isinstance(state, tuple):
         return tuple(s.detach().to(dtype or s.dtype) for s in state)
     return state.detach().to(dtype or state.dtype)
+
+
+@contextlib.contextmanager
+def inference(model: nn.Module) -> Iterator[nn.Module]:
+    """Evaluation mode (no dropout) and no gradients inside the block; the model's training mode is restored
+    afterwards, also when the block raises. The one way sampling, scoring and the chapters switch a model to
+    inference."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)

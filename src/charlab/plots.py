@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import matplotlib.pyplot as plt
+
+from .units import bits, nats
 
 
 def plot_losses(metrics: list[dict[str, Any]], ax: plt.Axes | None = None, label: str = "", x: str = "iter",
@@ -24,8 +25,14 @@ def plot_losses(metrics: list[dict[str, Any]], ax: plt.Axes | None = None, label
         ax.annotate(name, (ax.get_xlim()[1], value), ha="right", va="bottom", fontsize=8, color="gray")
     ax.set_xlabel({"iter": "iteration", "elapsed_s": "wall time (s)", "epoch": "epoch"}.get(x, x))
     ax.set_ylabel("loss (nats/char)")
-    bits = ax.secondary_yaxis("right", functions=(lambda n: n / math.log(2), lambda b: b * math.log(2)))
-    bits.set_ylabel("bits/char")
+    bits_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend()
     return ax
+
+
+def bits_axis(ax: plt.Axes, label: str = "bits/char") -> plt.Axes:
+    """A right-hand axis showing the left axis's nats/char in bits/char."""
+    right = ax.secondary_yaxis("right", functions=(bits, nats))
+    right.set_ylabel(label)
+    return right

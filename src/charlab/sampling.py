@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import torch
 
 from .errors import CharlabError
-from .model import CharRNN, State
+from .model import CharRNN, State, inference
 from .text import Vocab
 
 MIN_TEMPERATURE = 1e-3  # below this sampling is argmax in all but name, and logits / T overflow float32 near 1e-38
@@ -115,25 +115,20 @@ def generate(
         raise CharlabError(f"burn_in must be >= 0, got {burn_in}")
     if seed is not None and not 0 <= seed <= 2**63 - 1:
         raise CharlabError(f"seed must be at least 0 and at most 2^63 - 1, got {seed}")
-    was_training = model.training
-    model.eval()
     device = model.head.weight.device
     generator = torch.Generator(device=device)
     generator.manual_seed(seed if seed is not None else torch.seed() % 2**63)
-    try:
-        with torch.no_grad(), one_thread():
-            logits, state = warm_up(model, start_ids(vocab, prime), num, device)
-            for t in range(-burn_in, length):
-                if t >= 0 and t % chunk == 0:
-                    out = torch.empty(num, min(chunk, length - t), dtype=torch.long, device=device)
-                ids = pick_next(logits, temperature, top_k, generator)
-                if t >= 0:
-                    out[:, t % chunk] = ids
-                    if t % chunk == out.shape[1] - 1:
-                        yield [vocab.decode(row) for row in out.cpu().tolist()]
-                logits, state = model.step(ids, state)
-    finally:
-        model.train(was_training)
+    with inference(model), one_thread():
+        logits, state = warm_up(model, start_ids(vocab, prime), num, device)
+        for t in range(-burn_in, length):
+            if t >= 0 and t % chunk == 0:
+                out = torch.empty(num, min(chunk, length - t), dtype=torch.long, device=device)
+            ids = pick_next(logits, temperature, top_k, generator)
+            if t >= 0:
+                out[:, t % chunk] = ids
+                if t % chunk == out.shape[1] - 1:
+                    yield [vocab.decode(row) for row in out.cpu().tolist()]
+            logits, state = model.step(ids, state)
 
 
 def sample(
@@ -157,7 +152,39 @@ def sample(
     return [vocab.render("".join(p[i] for p in pieces)) for i in range(num)]
 
 
-@torch.no_grad()
+def sample_across(model: CharRNN, vocab: Vocab, length: int, temperatures: Sequence[float], num: int = 1,
+                  prime: str = "", seed: int = 0) -> dict[float, list[str]]:
+    """`num` samples of `length` characters at each temperature (> 0), all generated as one batch.
+
+    Common random numbers: at every step, sample j of every temperature reads the same uniform number u_j and
+    takes the character where the cumulative distribution first exceeds it (inverse-CDF sampling). So the
+    samples at T=0.5 and T=1.5 differ only because of the temperature, not because of luck; and one batch of
+    len(temperatures) x num sequences costs about as much as one sequence, character by character."""
+    temps = [float(t) for t in temperatures]
+    if not temps or min(temps) <= 0:
+        raise CharlabError(f"temperatures must be positive (T=0 is argmax), got {temps}")
+    if length < 1 or num < 1:
+        raise CharlabError(f"length and num must be positive (got {length}, {num})")
+    device = model.head.weight.device
+    rows = len(temps) * num  # row i: temperature i // num, sample i % num
+    scale = torch.tensor([t for t in temps for _ in range(num)], device=device).unsqueeze(1)
+    which = torch.arange(rows, device=device) % num
+    generator = torch.Generator(device=device).manual_seed(seed)
+    start = start_ids(vocab, prime)  # as charlab.sampling.sample starts
+    out = torch.empty(rows, length, dtype=torch.long, device=device)
+    last = len(vocab) - 1
+    with inference(model), one_thread():
+        logits, state = warm_up(model, start, rows, device)
+        for i in range(length):
+            cdf = torch.softmax(logits.float() / scale, dim=-1).cumsum(dim=-1)
+            u = torch.rand(num, device=device, generator=generator)[which].unsqueeze(1)
+            ids = torch.searchsorted(cdf, u).squeeze(1).clamp_(max=last)  # clamp: the cdf may end at 0.9999999
+            out[:, i] = ids
+            logits, state = model.step(ids, state)
+    texts = [vocab.render(vocab.decode(row)) for row in out.cpu().tolist()]
+    return {t: texts[k * num : (k + 1) * num] for k, t in enumerate(temps)}
+
+
 def beam_search(model: CharRNN, vocab: Vocab, length: int, beam_width: int = 5, prime: str = "") -> str:
     """The most likely continuation found by keeping the `beam_width` best partial sequences by total log-prob.
 
@@ -165,10 +192,8 @@ def beam_search(model: CharRNN, vocab: Vocab, length: int, beam_width: int = 5, 
     argmax, because the most likely text is a loop."""
     if beam_width < 1:
         raise CharlabError(f"beam_width must be >= 1, got {beam_width}")
-    was_training = model.training
-    model.eval()
     device = model.head.weight.device
-    with one_thread():
+    with inference(model), one_thread():
         logits, state = warm_up(model, start_ids(vocab, prime), 1, device)
         scores = torch.zeros(1, device=device)
         seqs = torch.empty(1, 0, dtype=torch.long, device=device)
@@ -180,5 +205,4 @@ def beam_search(model: CharRNN, vocab: Vocab, length: int, beam_width: int = 5, 
             seqs = torch.cat([seqs[parent], ids[:, None]], dim=1)
             state = tuple(s[:, parent] for s in state) if isinstance(state, tuple) else state[:, parent]
             logits, state = model.step(ids, state)
-    model.train(was_training)
     return vocab.render(vocab.decode(seqs[0].tolist()))

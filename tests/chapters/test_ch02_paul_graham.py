@@ -12,15 +12,14 @@ from charlab.chapters.ch02_paul_graham import (
     make_sampler,
     measure,
     near_zero,
-    one_thread,
     plot_sweep,
     reference_measures,
-    sample_across,
     sweep,
 )
 from charlab.checkpoint import load_checkpoint
 from charlab.errors import CharlabError
 from charlab.presets import get_preset
+from charlab.sampling import one_thread, sample_across
 from charlab.train import train
 from charlab.widgets import TemperatureWidget
 

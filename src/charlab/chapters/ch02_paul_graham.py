@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import pandas as pd
-import torch
 
 from charlab.analysis.cycles import Cycle, find_cycle
 from charlab.analysis.textstats import (
@@ -36,10 +35,9 @@ from charlab.analysis.textstats import (
     random_windows,
     unknown_word_share,
 )
-from charlab.errors import CharlabError
 from charlab.model import CharRNN
 from charlab.presets import for_scale
-from charlab.sampling import beam_search, one_thread, sample, start_ids, warm_up
+from charlab.sampling import beam_search, sample, sample_across
 from charlab.tables import table
 from charlab.text import Vocab
 
@@ -138,43 +136,6 @@ class Sweep:
         if reference is not None:
             rows.append({"T": "real held-out text", **reference})
         return table(rows, dict.fromkeys(MEASURES, "{:.3f}"))
-
-
-@torch.no_grad()
-def sample_across(model: CharRNN, vocab: Vocab, length: int, temperatures: Sequence[float], num: int = 1,
-                  prime: str = "", seed: int = 0) -> dict[float, list[str]]:
-    """`num` samples of `length` characters at each temperature (> 0), all generated as one batch.
-
-    Common random numbers: at every step, sample j of every temperature reads the same uniform number u_j and
-    takes the character where the cumulative distribution first exceeds it (inverse-CDF sampling). So the
-    samples at T=0.5 and T=1.5 differ only because of the temperature, not because of luck; and one batch of
-    len(temperatures) x num sequences costs about as much as one sequence, character by character."""
-    temps = [float(t) for t in temperatures]
-    if not temps or min(temps) <= 0:
-        raise CharlabError(f"temperatures must be positive (T=0 is argmax: see near_zero), got {temps}")
-    if length < 1 or num < 1:
-        raise CharlabError(f"length and num must be positive (got {length}, {num})")
-    was_training = model.training
-    model.eval()
-    device = model.head.weight.device
-    rows = len(temps) * num  # row i: temperature i // num, sample i % num
-    scale = torch.tensor([t for t in temps for _ in range(num)], device=device).unsqueeze(1)
-    which = torch.arange(rows, device=device) % num
-    generator = torch.Generator(device=device).manual_seed(seed)
-    start = start_ids(vocab, prime)  # as charlab.sampling.sample starts
-    out = torch.empty(rows, length, dtype=torch.long, device=device)
-    last = len(vocab) - 1
-    with one_thread():
-        logits, state = warm_up(model, start, rows, device)
-        for i in range(length):
-            cdf = torch.softmax(logits.float() / scale, dim=-1).cumsum(dim=-1)
-            u = torch.rand(num, device=device, generator=generator)[which].unsqueeze(1)
-            ids = torch.searchsorted(cdf, u).squeeze(1).clamp_(max=last)  # clamp: the cdf may end at 0.9999999
-            out[:, i] = ids
-            logits, state = model.step(ids, state)
-    model.train(was_training)
-    texts = [vocab.render(vocab.decode(row)) for row in out.cpu().tolist()]
-    return {t: texts[k * num : (k + 1) * num] for k, t in enumerate(temps)}
 
 
 def sweep(
