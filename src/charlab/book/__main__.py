@@ -4,7 +4,10 @@
       Execute notebooks (default: notebooks/*.ipynb) in place, or into DIR (CI: leave committed ones alone).
   check-stale [NB...]
       Exit 1 naming each notebook whose code cells differ from the code that produced its outputs, or whose
-      outputs differ from what that execution produced.
+      outputs differ from what that execution produced; a page listed in notebooks/awaiting-execution.json
+      passes with a warning (charlab.book.awaiting).
+  await NB... --reason TEXT
+      List pages as awaiting execution and show the note on each (executing a page in place removes both).
   colab-cells [NB...] [--check]
       Write every chapter's Colab setup cell from _config.yml's repository.url (--check: exit 1 on a mismatch).
   scoreboard [--check]
@@ -19,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from charlab.book import colab, scoreboard
+from charlab.book import awaiting, colab, scoreboard
 from charlab.book.execute import NotebookFailed, execute_notebook, read_notebook
 from charlab.book.stamp import stale_reason
 from charlab.book.toc import check_toc
@@ -56,21 +59,44 @@ def cmd_execute(args: argparse.Namespace) -> int:
             failures.append(e)
             continue
         print(f" done in {format_duration(wall)} -> {output}", flush=True)
+        if output == path:
+            awaiting.remove(path)
     for e in failures:
         print(f"error: {e}", file=sys.stderr)
     return 1 if failures else 0
 
 
 def cmd_check_stale(args: argparse.Namespace) -> int:
-    stale = 0
+    stale, waiting = 0, 0
     for path in _notebooks(args.notebooks):
-        reason = stale_reason(read_notebook(path))
-        if reason:
+        nb = read_notebook(path)
+        reason, listed = stale_reason(nb), awaiting.load(path.parent).get(path.name)
+        note = awaiting.problem(nb, listed)
+        if note:
+            stale += 1
+            print(f"stale: {path}: {note}", file=sys.stderr)
+        elif reason and listed:
+            waiting += 1
+            print(f"warning: {path}: awaiting execution ({listed}); {reason}", file=sys.stderr)
+        elif reason:
             stale += 1
             print(f"stale: {path}: {reason}", file=sys.stderr)
+        elif listed:
+            stale += 1
+            print(f"stale: {path}: its outputs are current, but {awaiting.LIST_NAME} still lists it: remove it "
+                  "there and its note (re-execute it, or edit the list)", file=sys.stderr)
     if not stale:
-        print("ok: every notebook's outputs come from its current code")
+        print("ok: every notebook's outputs come from its current code" if not waiting else
+              f"ok: every notebook's outputs come from its current code, except {waiting} listed as awaiting "
+              "execution")
     return 1 if stale else 0
+
+
+def cmd_await(args: argparse.Namespace) -> int:
+    paths = _notebooks(args.notebooks)
+    awaiting.add(paths, args.reason)
+    print(f"{len(paths)} page(s) listed as awaiting execution, each with its note")
+    return 0
 
 
 def cmd_colab_cells(args: argparse.Namespace) -> int:
@@ -120,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     st = sub.add_parser("check-stale", help="fail if a notebook's code changed since it was executed")
     st.add_argument("notebooks", nargs="*", help="notebooks to check (default: notebooks/*.ipynb)")
     st.set_defaults(run=cmd_check_stale)
+    aw = sub.add_parser("await", help="list pages as awaiting execution, with a visible note on each")
+    aw.add_argument("notebooks", nargs="+", help="the notebooks")
+    aw.add_argument("--reason", required=True, help="why: what changed since the page was executed")
+    aw.set_defaults(run=cmd_await)
     co = sub.add_parser("colab-cells", help="write (or --check) every chapter's Colab setup cell from _config.yml")
     co.add_argument("notebooks", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
     co.add_argument("--book", default=".", help="the book's root folder, where _config.yml is (default: .)")

@@ -22,6 +22,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+from charlab.book import awaiting
 from charlab.book.stamp import apply_stamp, make_stamp
 from charlab.errors import CharlabError
 from charlab.presets import normalize_scale
@@ -129,6 +130,7 @@ def execute_notebook(
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo, cwd=path.parent.resolve(), runs=runs)
     apply_stamp(nb, stamp)
+    awaiting.unmark(nb)  # executed now: its outputs are today's code's
     nbformat.validate(nb)
     nbformat.write(nb, output)
     return wall, stamp

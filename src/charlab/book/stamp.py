@@ -158,15 +158,28 @@ def apply_stamp(nb: nbformat.NotebookNode, stamp: dict) -> None:
 
 
 def stale_reason(nb: nbformat.NotebookNode) -> str | None:
-    """Why this notebook's outputs cannot be trusted to come from its code, or None when they can. A stamp made
-    before stamps carried `outputs_sha256` does not say what its outputs were, so they are not checked."""
-    stamp = nb.metadata.get("charlab", {}).get("stamp")
-    if not stamp:
+    """Why this notebook's outputs cannot be trusted to come from its code, or None when they can. A stamp without
+    `outputs_sha256` (made before stamps carried it, or with the key deleted) cannot vouch for its outputs, and the
+    visible stamp cell must say what the stamp's data says."""
+    stamp = nb.metadata.get("charlab", {}).get("stamp") if isinstance(nb.metadata.get("charlab"), dict) else None
+    if not isinstance(stamp, dict) or not stamp:
         return "has no run stamp (execute it with `python -m charlab.book execute`)"
     if stamp.get("code_sha256") != code_sha256(nb):
         return "code cells changed since it was executed (re-execute it)"
-    if "outputs_sha256" in stamp and stamp["outputs_sha256"] != outputs_sha256(nb):
+    if "outputs_sha256" not in stamp:
+        return "its stamp has no outputs_sha256, so its outputs cannot be checked against it (re-execute it)"
+    if stamp["outputs_sha256"] != outputs_sha256(nb):
         return "outputs differ from what its execution produced: edited by hand? (re-execute it)"
+    shown = [c.source for c in nb.cells if STAMP_TAG in c.get("metadata", {}).get("tags", [])]
+    declared = nb.metadata["charlab"].get("datasets", [])  # the order the stamp lists them in (JSON sorts keys)
+    try:
+        data = stamp["datasets"]
+        in_order = {**stamp, "datasets": {n: data[n] for n in [*declared, *sorted(data)] if n in data}}
+        expected = stamp_markdown(in_order)
+    except (KeyError, TypeError, ValueError):
+        return "its stamp's data is incomplete or malformed (re-execute it)"
+    if shown != [expected]:
+        return "its visible run stamp does not say what the stamp's data says: edited by hand? (re-execute it)"
     if stamp.get("scale") == "smoke":
         return "holds smoke-scale outputs, which are for CI only (re-execute it with --scale cpu or blog)"
     return None
