@@ -1,6 +1,7 @@
 """The book machinery: stamping, stale-output detection, the TOC check, and real nbclient execution of tiny
 notebooks (a kernel start costs ~1-2 s, so only two notebooks are executed)."""
 
+import json
 import sys
 import types
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from charlab.book import awaiting
 from charlab.book import stamp as stamp_mod
 from charlab.book.__main__ import main
 from charlab.book.execute import NotebookFailed, execute_notebook
@@ -40,6 +42,7 @@ def fake_stamp(nb, **over) -> dict:
         "scale": "cpu", "cpu": "Test CPU", "cpu_count": 2, "gpu": None, "wall_s": 432.0,
         "date_utc": "2025-01-01 00:00 UTC", "charlab_version": "0.1.0", "git_commit": "0123456789abcdef",
         "git_dirty": False, "datasets": {"pg": "ab" * 32}, "python": "3.11", "code_sha256": code_sha256(nb),
+        "outputs_sha256": outputs_sha256(nb),
     }
     return data | over
 
@@ -230,8 +233,64 @@ def test_outputs_edited_by_hand_are_stale_and_old_stamps_are_not_checked(tmp_pat
     assert "outputs differ from what its execution produced" in stale_reason(forged)
     forged.cells[-1].outputs = []
     assert "outputs differ" in stale_reason(forged)
-    del forged.metadata["charlab"]["stamp"]["outputs_sha256"]  # stamped before the field existed: not checked
-    assert stale_reason(forged) is None
+    del forged.metadata["charlab"]["stamp"]["outputs_sha256"]  # deleting the key no longer switches the check off
+    assert "its stamp has no outputs_sha256" in stale_reason(forged)
+
+
+def test_a_visible_stamp_that_disagrees_with_its_data_is_stale():
+    nb = notebook("x = 1")
+    apply_stamp(nb, fake_stamp(nb))
+    assert stale_reason(nb) is None
+    nb.metadata["charlab"]["stamp"]["scale"] = "blog"  # the data edited by hand to claim the post's scale...
+    nb.metadata["charlab"]["stamp"]["gpu"] = "NVIDIA H100"
+    assert "visible run stamp does not say what the stamp's data says" in stale_reason(nb)
+    apply_stamp(nb, fake_stamp(nb))
+    nb.cells[1].source = nb.cells[1].source.replace("7 min 12 s", "7 h 12 min")  # ...or the visible cell
+    assert "visible run stamp does not say" in stale_reason(nb)
+    nb.metadata["charlab"]["stamp"] = "a string"
+    assert "no run stamp" in stale_reason(nb)
+
+
+def test_a_page_awaiting_execution_passes_with_a_warning_and_shows_its_note(tmp_path, capsys):
+    nb = notebook("x = 1")
+    apply_stamp(nb, fake_stamp(nb))
+    nb.cells[-1].source = "x = 2"  # its code changed since it was executed
+    path = tmp_path / "ch.ipynb"
+    nbformat.write(nb, path)
+    assert main(["check-stale", str(path)]) == 1
+    capsys.readouterr()
+    assert main(["await", str(path), "--reason", "x is now 2."]) == 0
+    listed = json.loads((tmp_path / "awaiting-execution.json").read_text())
+    assert listed == {"ch.ipynb": "x is now 2."}
+    page = nbformat.read(path, as_version=4)
+    assert page.cells[2].metadata["tags"] == ["charlab-awaiting"] and "Awaiting re-execution" in page.cells[2].source
+    assert "x is now 2." in page.cells[2].source and STAMP_TAG in page.cells[1].metadata["tags"]
+    capsys.readouterr()
+    assert main(["check-stale", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"warning: {path}: awaiting execution (x is now 2.); code cells changed")
+
+    page.cells = [c for c in page.cells if "charlab-awaiting" not in c.metadata.get("tags", [])]
+    nbformat.write(page, path)  # listed, but the note was taken off the page
+    assert main(["check-stale", str(path)]) == 1
+    assert "does not show its note" in capsys.readouterr().err
+    (tmp_path / "awaiting-execution.json").unlink()
+    awaiting.mark(page, "x is now 2.")
+    nbformat.write(page, path)  # a note, but not listed
+    assert main(["check-stale", str(path)]) == 1
+    assert "shows an awaiting-execution note but is not in awaiting-execution.json" in capsys.readouterr().err
+
+
+def test_a_listed_page_whose_outputs_are_current_must_leave_the_list(tmp_path, capsys):
+    nb = notebook("x = 1")
+    apply_stamp(nb, fake_stamp(nb))
+    path = tmp_path / "ch.ipynb"
+    nbformat.write(nb, path)
+    assert main(["await", str(path), "--reason", "checking."]) == 0
+    assert main(["check-stale", str(path)]) == 1
+    assert "its outputs are current, but awaiting-execution.json still lists it" in capsys.readouterr().err
+    awaiting.remove(path)  # what executing it in place does, with its note
+    assert not (tmp_path / "awaiting-execution.json").exists()
 
 
 @pytest.mark.parametrize("content, message", [
