@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from charlab.book.chapters import chapter_of
 from charlab.errors import CharlabError
 
 COLAB_TAG = "colab-setup"
@@ -81,8 +82,12 @@ def _setup_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
     return cells[0]
 
 
-def expected_source(nb: nbformat.NotebookNode, url: str) -> str:
-    return setup_source(url, list(nb.metadata.get("charlab", {}).get("datasets", [])))
+def expected_source(nb: nbformat.NotebookNode, url: str, path: Path | None = None) -> str:
+    """The cell for the notebook at `path`: a chapter fetches the datasets `charlab/chapters.json` gives it, any
+    other notebook those of its metadata."""
+    chapter = chapter_of(path) if path is not None else None
+    datasets = chapter.datasets if chapter else nb.metadata.get("charlab", {}).get("datasets", [])
+    return setup_source(url, list(datasets))
 
 
 def check(paths: list[Path], url: str) -> list[str]:
@@ -90,7 +95,7 @@ def check(paths: list[Path], url: str) -> list[str]:
     problems = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        if _setup_cell(nb, path).source != expected_source(nb, url):
+        if _setup_cell(nb, path).source != expected_source(nb, url, path):
             problems.append(f"{path}: its {COLAB_TAG} cell does not install from {url} as generated "
                             "(run `python -m charlab.book colab-cells`)")
     return problems
@@ -102,7 +107,7 @@ def sync(paths: list[Path], url: str) -> list[Path]:
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         cell = _setup_cell(nb, path)
-        want = expected_source(nb, url)
+        want = expected_source(nb, url, path)
         if cell.source != want:
             cell.source = want
             cell.outputs = []

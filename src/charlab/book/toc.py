@@ -54,9 +54,23 @@ def check_toc(book: Path) -> list[Path]:
     for entry in toc_entries(toc):
         found = resolve(Path(book), entry)
         (files if found else missing).append(found or entry)
+    if not missing:
+        check_chapters(Path(book))
     if missing:
         raise CharlabError(
             f"_toc.yml lists {len(missing)} file(s) that do not exist: {', '.join(map(str, missing))}"
             " (write them, or remove them from _toc.yml)"
         )
     return files
+
+
+def check_chapters(book: Path) -> None:
+    """The notebooks _toc.yml lists are the chapters of `charlab/chapters.json`, in its order (one line naming the
+    difference otherwise), so a new chapter cannot be in the one and not the other."""
+    from charlab.book.chapters import chapters
+
+    listed = [Path(e).name for e in toc_entries(Path(book) / "_toc.yml") if e.startswith("notebooks/")]
+    described = [c.notebook for c in chapters()]
+    if listed != described:
+        raise CharlabError(f"_toc.yml lists the chapters {listed} but src/charlab/chapters.json describes {described}:"
+                           " make them the same, in the same order")
