@@ -75,3 +75,12 @@ def test_a_forbidden_import_breaks_its_contract(tmp_path, module, line, broken):
     report = " ".join(result.stdout.split())  # lint-imports wraps long contract names
     (name,) = [c["name"] for c in CONTRACTS if broken in c["name"]]
     assert f"{name} BROKEN" in report and "1 broken" in report, result.stdout
+
+
+def test_the_contributors_map_names_every_module():
+    text = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    package = REPO / "src" / "charlab"
+    missing = [str(p.relative_to(package)) for p in sorted(package.rglob("*.py"))
+               if p.stem not in ("__init__", "__main__", "_assets") and f"`{p.stem}`" not in text
+               and f"`{p.stem}/`" not in text]
+    assert missing == [], f"CONTRIBUTING.md's map does not name {missing}"

@@ -1,9 +1,8 @@
 """Measurements of generated samples, so chapters can test the post's claims with numbers.
 
-One module per job: `textstats` (words, diversity, entropy, mistakes), `cycles` (repeating loops),
-`plays` (Shakespeare speaker names and line lengths), `names` (novelty and well-formedness of baby names),
-`evolution` (the War and Peace measures over training) and `ngram` (a count-based n-gram baseline).
-Everything is pure Python/numpy and fast enough to run on every sample of a chapter.
+One module per job (the list with the rest of the package: CONTRIBUTING.md). Everything is pure Python/numpy
+(plus the parsers of the formats judged), never torch and never a chapter module, and fast enough to run on
+every sample of a chapter. The names below are the most used; import the others from their modules.
 """
 
 from charlab.analysis.cycles import Cycle, find_cycle
