@@ -17,6 +17,10 @@ from charlab.book.stamp import (
     STAMP_TAG,
     apply_stamp,
     code_sha256,
+    figure_gaps,
+    images,
+    module_hashes,
+    module_source,
     outputs_sha256,
     stale_reason,
     stamp_markdown,
@@ -42,7 +46,7 @@ def fake_stamp(nb, **over) -> dict:
         "scale": "cpu", "cpu": "Test CPU", "cpu_count": 2, "gpu": None, "wall_s": 432.0,
         "date_utc": "2025-01-01 00:00 UTC", "charlab_version": "0.1.0", "git_commit": "0123456789abcdef",
         "git_dirty": False, "datasets": {"pg": "ab" * 32}, "python": "3.11", "code_sha256": code_sha256(nb),
-        "outputs_sha256": outputs_sha256(nb),
+        "outputs_sha256": outputs_sha256(nb), "modules": module_hashes(["charlab", "charlab.errors"]),
     }
     return data | over
 
@@ -154,7 +158,8 @@ def fake_datasets(monkeypatch, tmp_path):
     return module
 
 
-def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fake_datasets):
+def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fake_datasets, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # what the test command sets: the kernel must still draw inline
     src_dir = tmp_path / "notebooks"
     src_dir.mkdir()
     (src_dir / "local.txt").write_text("found via the notebook's folder")
@@ -163,6 +168,7 @@ def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fa
         "import os\nSCALE = os.environ.get('CHARLAB_SCALE', 'cpu')\nprint(SCALE)",
         "print(open('local.txt').read())",
         "from charlab.widgets import TemperatureWidget\nTemperatureWidget({0.5: 'a', 1.0: 'b'})",
+        "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
         "import json, os\nwith open(os.environ['CHARLAB_RUN_LOG'], 'a') as f:\n"
         "    f.write(json.dumps(dict(run='pg-smoke-1', reused=True, trained_utc='2026-01-01 00:00 UTC', train_s=61.0,"
         " device='CPU x')) + '\\n')",  # what run_experiment logs
@@ -185,6 +191,10 @@ def test_execute_into_output_dir_stamps_and_leaves_the_source_alone(tmp_path, fa
                                   device="CPU x")]
     assert "`pg-smoke-1` (trained 2026-01-01 00:00 UTC in 1 min 01 s on CPU x)" in done.cells[1].source
     assert "smoke-scale outputs" in stale_reason(done)  # the code matches, but smoke outputs are CI-only
+    assert [o.output_type for o in done.cells[5].outputs] == ["display_data"] and images(done.cells[5]) == 1
+    assert figure_gaps(done) == [] and len(done.cells) == len(nb.cells) + 1  # the stamp; the module probe is gone
+    assert "charlab.widgets.temperature" in stamp["modules"] and "charlab.train" not in stamp["modules"]
+    assert stamp["modules"] == module_hashes(list(stamp["modules"]))
 
 
 def test_failing_notebook_names_the_cell_and_keeps_the_committed_copy(tmp_path):
@@ -235,6 +245,25 @@ def test_outputs_edited_by_hand_are_stale_and_old_stamps_are_not_checked(tmp_pat
     assert "outputs differ" in stale_reason(forged)
     del forged.metadata["charlab"]["stamp"]["outputs_sha256"]  # deleting the key no longer switches the check off
     assert "its stamp has no outputs_sha256" in stale_reason(forged)
+
+
+def test_a_change_to_a_charlab_module_the_page_used_makes_it_stale():
+    nb = notebook("x = 1")
+    apply_stamp(nb, fake_stamp(nb, modules={**module_hashes(["charlab"]), "charlab.errors": "0" * 64}))
+    assert stale_reason(nb) == "charlab code it used changed since it was executed: charlab.errors (re-execute it)"
+    apply_stamp(nb, fake_stamp(nb, modules={}))  # a stamp from before modules were recorded
+    assert "does not record the charlab modules it used" in stale_reason(nb)
+    assert module_source("charlab.book.stamp").name == "stamp.py" and module_source("numpy") is None
+
+
+def test_a_cell_that_draws_a_figure_but_stores_no_image_is_stale():
+    nb = notebook("x = 1", "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
+    apply_stamp(nb, fake_stamp(nb))
+    assert figure_gaps(nb) == [3]  # title, stamp, x = 1, the figure
+    assert stale_reason(nb).startswith("cell(s) 3 draw a figure but store no image")
+    nb.cells[3].outputs = [v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure>"})]
+    apply_stamp(nb, fake_stamp(nb))
+    assert figure_gaps(nb) == [] and stale_reason(nb) is None
 
 
 def test_a_visible_stamp_that_disagrees_with_its_data_is_stale():

@@ -10,7 +10,8 @@ noise of Jupyter Book pages, any charlab widget the page's embedded widget state
 change when its slider is moved with the keyboard (its text; for the neuron browser, whose text stays, the
 colouring of its characters: choosing another cell must recolour them), and equations that MathJax did not
 typeset. On chapter pages it also checks that the run stamp is visible and the Colab link is there, and saves a
-full-page screenshot to _build/screenshots/.
+full-page screenshot to _build/screenshots/, and that the page shows as many figures as its notebook stores, none of
+them broken.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
+import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
+
+from charlab.book.stamp import images
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("CHARLAB_BOOK_HTML", REPO / "_build" / "html")).resolve()
@@ -206,6 +210,13 @@ def test_page_works_offline(page_path, server, browser):
             assert stamp.is_visible(), "the run stamp is not visible"
             colab = page.locator(f'a[href*="colab.research.google.com/github/"][href$="{Path(page_path).stem}.ipynb"]')
             assert colab.count() >= 1, "no Open in Colab link"
+            source = nbformat.read(REPO / "notebooks" / f"{Path(page_path).stem}.ipynb", as_version=4)
+            want = sum(images(c) for c in source.cells if c.cell_type == "code")
+            shown = page.locator(".cell_output img")
+            assert shown.count() == want, f"the notebook stores {want} figure(s), the page shows {shown.count()}"
+            broken = page.evaluate("[...document.querySelectorAll('.cell_output img')]"
+                                   ".filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+            assert not broken, f"figures that did not load: {broken}"
             # Sticky parts would land in the middle of a full-page picture.
             page.add_style_tag(content=(
                 ".header-article, .bd-header-article, .skip-link, #pst-back-to-top { display: none !important; }"

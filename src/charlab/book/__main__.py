@@ -25,7 +25,7 @@ from pathlib import Path
 from charlab.book import awaiting, colab, scoreboard
 from charlab.book.execute import NotebookFailed, execute_notebook, read_notebook
 from charlab.book.stamp import stale_reason
-from charlab.book.toc import check_toc
+from charlab.book.toc import check_chapters, check_toc
 from charlab.errors import CharlabError
 from charlab.presets import SCALE_NAMES
 from charlab.provenance import format_duration
@@ -130,7 +130,8 @@ def cmd_scoreboard(args: argparse.Namespace) -> int:
 
 def cmd_check_toc(args: argparse.Namespace) -> int:
     files = check_toc(Path(args.book))
-    print(f"ok: all {len(files)} files of _toc.yml exist")
+    check_chapters(Path(args.book))
+    print(f"ok: all {len(files)} files of _toc.yml exist, and its chapters are those of charlab/chapters.json")
     return 0
 
 

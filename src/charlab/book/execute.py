@@ -56,6 +56,13 @@ def _env(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+# Run after the notebook's own cells, then removed: which charlab modules the kernel imported, for the stamp.
+MODULE_PROBE = ("import json as _json, os as _os, sys as _sys\n"
+                "with open(_os.environ['CHARLAB_MODULE_LOG'], 'w') as _f:\n"
+                "    _json.dump(sorted(m for m in _sys.modules if m == 'charlab' or m.startswith('charlab.')), _f)")
+
+
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """A Jupyter notebook, read and validated; a file that is not one (missing, empty, not JSON, not the notebook
     schema) is one CharlabError line naming it."""
@@ -112,10 +119,16 @@ def execute_notebook(
     )
     start = time.monotonic()
     log = Path(tempfile.mkstemp(prefix="charlab-runs-", suffix=".jsonl")[1])  # runs trained or reused, for the stamp
+    module_log = Path(tempfile.mkstemp(prefix="charlab-modules-", suffix=".json")[1])
+    nb.cells.append(nbformat.v4.new_code_cell(MODULE_PROBE))
     try:
-        with _env(CHARLAB_SCALE=scale, CHARLAB_RUN_LOG=str(log)):
+        # Figures inline, whatever the caller's MPLBACKEND (the test command sets Agg for its own plots, and a
+        # kernel that inherited it stored no image for chapters 1-5's 17 figures)
+        with _env(CHARLAB_SCALE=scale, CHARLAB_RUN_LOG=str(log), CHARLAB_MODULE_LOG=str(module_log),
+                  MPLBACKEND=INLINE_BACKEND):
             client.execute()
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as e:
+        nb.cells.pop()  # the probe
         if Path(output).resolve() != path.resolve():
             nbformat.write(nb, output)
         if isinstance(e, CellExecutionError):
@@ -125,10 +138,14 @@ def execute_notebook(
         raise NotebookFailed(path, _failed_cell(nb), reason) from None
     finally:
         runs = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        modules = json.loads(module_log.read_text() or "[]")
         log.unlink()
+        module_log.unlink()
+    nb.cells.pop()  # the probe
     wall = time.monotonic() - start
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo, cwd=path.parent.resolve(), runs=runs)
+    stamp = make_stamp(nb, scale=scale, wall_s=wall, date=date, repo=repo, cwd=path.parent.resolve(), runs=runs,
+                       modules=modules)
     apply_stamp(nb, stamp)
     awaiting.unmark(nb)  # executed now: its outputs are today's code's
     nbformat.validate(nb)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,11 @@ from charlab.errors import CharlabError
 from charlab.provenance import cpu_name, format_duration, git_state, gpu_name
 
 STAMP_TAG = "charlab-stamp"
+# A code cell that draws a figure: it shows one (plt.show, a chapter's plot_* helper) or makes one (plt.subplots,
+# ax.plot, imshow). Its stored outputs must then hold an image, or the figure was lost on the way to the page (as
+# chapters 1-5's 17 were, executed under a non-inline backend).
+DRAWS = re.compile(r"plt\.show\(|\bplot_\w*\(|\.imshow\(|plt\.subplots\(|\.plot\(")
+IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 
 
 def code_sha256(nb: nbformat.NotebookNode) -> str:
@@ -72,10 +78,11 @@ def _chdir(path: Path) -> Iterator[None]:
 
 def make_stamp(
     nb: nbformat.NotebookNode, *, scale: str, wall_s: float, date: str, repo: Path, cwd: Path | None = None,
-    runs: list[dict] | None = None,
+    runs: list[dict] | None = None, modules: list[str] | None = None,
 ) -> dict:
     """The stamp's data for an executed notebook (JSON-serialisable); `cwd` is where its kernel ran, `runs` the
-    training runs it trained or reused (`charlab.experiments` logs them)."""
+    training runs it trained or reused (`charlab.experiments` logs them), `modules` the charlab modules its kernel
+    had imported (each recorded with the sha256 of its source, so `check-stale` sees a change to any of them)."""
     # dirty: uncommitted changes to the library; the notebook's own code is covered by `code_sha256` (and a
     # notebook being edited is always uncommitted when it is executed)
     commit, dirty = git_state(repo, ("src", "pyproject.toml"))
@@ -95,7 +102,29 @@ def make_stamp(
         "code_sha256": code_sha256(nb),
         "outputs_sha256": outputs_sha256(nb),
         "runs": runs or [],
+        "modules": module_hashes(modules or []),
     }
+
+
+def module_source(name: str) -> Path | None:
+    """The source file of charlab module `name` (`charlab.x.y` -> src/charlab/x/y.py or .../y/__init__.py)."""
+    if name != "charlab" and not name.startswith("charlab."):
+        return None
+    base = Path(charlab.__file__).parent.joinpath(*name.split(".")[1:])
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def module_hashes(names: list[str]) -> dict[str, str]:
+    """{module: sha256 of its source} for the charlab modules among `names` that have a source file."""
+    return {n: hashlib.sha256(p.read_bytes()).hexdigest() for n in sorted(names) if (p := module_source(n))}
+
+
+def changed_modules(recorded: dict[str, str]) -> list[str]:
+    """The recorded modules whose source differs today (or is gone)."""
+    return [n for n, digest in recorded.items() if module_hashes([n]).get(n) != digest]
 
 
 
@@ -166,10 +195,22 @@ def stale_reason(nb: nbformat.NotebookNode) -> str | None:
         return "has no run stamp (execute it with `python -m charlab.book execute`)"
     if stamp.get("code_sha256") != code_sha256(nb):
         return "code cells changed since it was executed (re-execute it)"
+    modules = stamp.get("modules")
+    if not isinstance(modules, dict) or not modules:
+        return ("its stamp does not record the charlab modules it used, so a change to them cannot be seen "
+                "(re-execute it)")
+    changed = changed_modules(modules)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        return f"charlab code it used changed since it was executed: {shown} (re-execute it)"
     if "outputs_sha256" not in stamp:
         return "its stamp has no outputs_sha256, so its outputs cannot be checked against it (re-execute it)"
     if stamp["outputs_sha256"] != outputs_sha256(nb):
         return "outputs differ from what its execution produced: edited by hand? (re-execute it)"
+    gaps = figure_gaps(nb)
+    if gaps:
+        return (f"cell(s) {', '.join(map(str, gaps))} draw a figure but store no image: the figures were lost "
+                "(re-execute it with an inline backend, as `python -m charlab.book execute` does)")
     shown = [c.source for c in nb.cells if STAMP_TAG in c.get("metadata", {}).get("tags", [])]
     declared = nb.metadata["charlab"].get("datasets", [])  # the order the stamp lists them in (JSON sorts keys)
     try:
@@ -183,6 +224,16 @@ def stale_reason(nb: nbformat.NotebookNode) -> str | None:
     if stamp.get("scale") == "smoke":
         return "holds smoke-scale outputs, which are for CI only (re-execute it with --scale cpu or blog)"
     return None
+
+
+def images(cell: nbformat.NotebookNode) -> int:
+    """How many images a code cell's stored outputs hold."""
+    return sum(any(t in out.get("data", {}) for t in IMAGE_TYPES) for out in cell.get("outputs", []))
+
+
+def figure_gaps(nb: nbformat.NotebookNode) -> list[int]:
+    """The indices of code cells that draw a figure but store no image."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(c.source) and not images(c)]
 
 
 def outputs_sha256(nb: nbformat.NotebookNode) -> str:
