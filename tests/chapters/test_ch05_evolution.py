@@ -9,11 +9,18 @@ from charlab.callbacks import LossLog, SampleEvery
 from charlab.chapters.ch05_evolution import (
     POST_CHECKPOINTS,
     POST_SAMPLES,
+    STORY,
     Band,
+    Evolution,
     checkpoint_table,
+    events_table,
     excerpt,
+    last_sample_summary,
+    learned_iterations,
+    learning_events,
     measure_samples,
     novel_reference,
+    order_summary,
     plot_evolution,
     post_checkpoints,
     sampled_iterations,
@@ -223,3 +230,70 @@ def test_event_verdicts_and_recurring_inventions():
     assert "(the post's 300)" in event_verdict(4, 300, short, 40)[2]
     samples = ["the sraccem went", "sraccem and the", "a sraccem, the prince", "prince prince"]
     assert recurring_inventions(samples, word_set("the went and a prince")) == ["sraccem"]
+
+
+def _evolution(iterations, **measures):
+    return Evolution(list(iterations), ["x"] * len(iterations), [0.0] * len(iterations),
+                     {name: list(v) for name, v in measures.items()})
+
+
+def test_learning_events_learned_iterations_and_their_table():
+    bands = {"comma_space_share": Band(0.9, 0.95, 1.0), "sentence_end_rate": Band(5.0, 8.0, 12.0),
+             "mean_real_word_length": Band(4.0, 4.3, 4.6)}
+    events = learning_events(bands)
+    assert [e.claim for e in events] == ["words separated by single spaces", "commas followed by a space",
+                                         "sentence ends", "short common words spelled", "longer words"]
+    assert all(e.measure in MEASURES for e in events) and set(STORY) <= {e.claim for e in events}
+    ev = _evolution(
+        [1, 100, 200, 300],
+        double_space_rate=[0.2, 0.01, 0.02, 0.0],  # <= 0.01 at 100, not at 200: for good from 300
+        comma_space_share=[0.0, 0.9, 0.95, 1.0],  # the novel's 10th percentile is 0.9: from 100
+        sentence_end_rate=[0.0, 1.0, 4.9, 6.0],  # from 300
+        real_word_share=[0.1, 0.5, 0.8, 0.9],  # from 200
+        mean_real_word_length=[1.0, 2.0, 3.0, 3.9],  # never
+    )
+    learned = learned_iterations(ev, events)
+    assert learned == {"words separated by single spaces": 300, "commas followed by a space": 100,
+                       "sentence ends": 300, "short common words spelled": 200, "longer words": None}
+    df = events_table(events, learned)
+    assert list(df.index) == [e.claim for e in events]
+    assert list(df.columns) == ["measure", "rule", "learned for good at iteration"]
+    assert df.loc["words separated by single spaces", "rule"] == "at most 1 gap in 100 is a double space"
+    assert df.loc["sentence ends", "measure"] == MEASURES["sentence_end_rate"][0]
+    assert list(df["learned for good at iteration"]) == ["300", "100", "300", "200", "not within this run"]
+
+
+def test_order_summary_says_when_each_event_came_and_whether_the_posts_order_holds():
+    spaces, short, longer = STORY
+    learned = {spaces: 300, "sentence ends": 300, short: 500, longer: 1200}
+    assert order_summary(learned, 2000) == (
+        "In this run, by the rules above: sentence ends from iteration 300; words separated by single spaces from "
+        "iteration 300; short common words spelled from iteration 500; longer words from iteration 1200. "
+        "The post's order (spaces, then short words, then longer words) holds here.")
+    # short words before spaces: the first broken pair is named
+    assert order_summary({spaces: 400, short: 200, longer: None}, 2000) == (
+        "In this run, by the rules above: short common words spelled from iteration 200; words separated by "
+        "single spaces from iteration 400. Not learned for good within 2,000 iterations: longer words. "
+        "The post's order (spaces, then short words, then longer words) does not hold here: "
+        "short common words spelled came at iteration 200, words separated by single spaces only at iteration 400.")
+    # a step never learned comes after every step that was
+    assert order_summary({spaces: None, short: 20, longer: None}, 40).endswith(
+        "does not hold here: short common words spelled came at iteration 20, words separated by single spaces "
+        "not at all.")
+    assert order_summary({spaces: 10, short: None, longer: None}, 40) == (
+        "In this run, by the rules above: words separated by single spaces from iteration 10. Not learned for good "
+        "within 40 iterations: short common words spelled; longer words. Nothing contradicts the post's order "
+        "(spaces, then short words, then longer words), but only 1 of its 3 steps was reached.")
+    assert order_summary({spaces: None, short: None, longer: None}, 40) == (
+        "Not learned for good within 40 iterations: words separated by single spaces; short common words spelled; "
+        "longer words. None of the post's three steps (spaces, short words, longer words) was reached, so its "
+        "order is untested.")
+
+
+def test_last_sample_summary_compares_the_last_sample_with_the_post_and_the_novel():
+    ours = _evolution([1, 1500], real_word_share=[0.1, 0.834], mean_real_word_length=[1.0, 3.46])
+    post = _evolution([100, 2000], real_word_share=[0.0, 0.9], mean_real_word_length=[1.0, 4.04])
+    bands = {"real_word_share": Band(0.9, 0.96, 0.99), "mean_real_word_length": Band(4.0, 4.31, 4.5)}
+    assert last_sample_summary(ours, post, bands) == (
+        "By the last sample (iteration 1,500), 83% of the sampled words are words of the novel and the real ones "
+        "average 3.5 letters; the post's iteration-2000 excerpt scores 90% and 4.0, the novel 96% and 4.3.")

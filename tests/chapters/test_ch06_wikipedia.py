@@ -91,3 +91,15 @@ def test_tables_plot_and_sizes():
     with pytest.raises(CharlabError, match="unknown scale"):
         ch06.sizes("huge")
     assert ch06.first_title(TRAIN) == "Anarchism" and ch06.last_title("") == "?"
+
+
+def test_a_share_with_nothing_to_count_prints_as_the_tables_missing_mark():
+    from charlab.tables import MISSING
+
+    rows = [ch06.measure_windows("real", [PAGE]), ch06.measure_windows("LSTM", ["no markup at all"])]
+    df = ch06.invention_table(rows, ch06.Known.from_text(TRAIN))
+    assert df.loc["LSTM", "URLs"] == "0" and df.loc["LSTM", "URL new"] == MISSING == "–"  # no URL: no share
+    assert df.loc["real", "URL new"] == "0%" and df.loc["LSTM", "valid dates"] == MISSING
+    assert ch06.xml_table(rows).loc["LSTM", "closed in nesting order"] == MISSING  # no closing tag at all
+    verdict, value, _ = ch06.xml_verdict(rows[1])
+    assert verdict == "not reached at this scale" and value == "– of closing tags in order; 0/0 blocks well-formed"

@@ -5,8 +5,9 @@ The post trains an LSTM on War and Peace, samples every 100 iterations and reads
 the loss of every iteration) and `charlab.analysis.evolution` turns one sample into numbers; this module
 connects them: it measures every sample (`measure_samples`), measures same-length windows of the real novel
 so each number has a target (`novel_reference`), finds when a measure reaches its target for
-good (`settled_iteration`), maps the post's checkpoints onto a run of any length (`post_checkpoints`), and
-packs it all for `EvolutionWidget`.
+good (`settled_iteration`), maps the post's checkpoints onto a run of any length (`post_checkpoints`),
+turns the post's story into rules a sample meets or not and says when each was learned (`learning_events`,
+`learned_iterations`, `order_summary`), and packs it all for `EvolutionWidget`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from charlab.analysis.evolution import MEASURES, evolution_measures
 from charlab.analysis.textstats import nan_percentile, random_windows, words
 from charlab.errors import CharlabError
 from charlab.presets import for_scale
-from charlab.tables import table
+from charlab.tables import cell, table
 
 SIZES = {"smoke": dict(sample_len=200), "cpu": dict(sample_len=1000), "blog": dict(sample_len=1000)}  # per sample
 POST_ITERS = 2000  # the post's last quoted checkpoint: the length of its run as far as the story goes
@@ -220,10 +221,6 @@ def side_by_side_html(rows: Sequence[tuple[str, str, str]], headers: tuple[str, 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _fmt(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None or math.isnan(value) else f"{value:.{digits}f}"
-
-
 def checkpoint_table(
     evolution: Evolution,
     post: Evolution,
@@ -237,15 +234,19 @@ def checkpoint_table(
     `checkpoints` maps the post's iteration to ours (`post_checkpoints`); `val_loss` maps our iterations to
     the validation loss where one was computed."""
     names = list(names or MEASURES)
+
+    def two(value: float | None) -> str:
+        return cell(value, "{:.2f}")
+
     rows = []
     for post_it, our_it in checkpoints.items():
         ours, theirs = evolution.at(our_it), post.at(post_it)
         rows.append({"iteration (ours / post)": f"{our_it} / {post_it}",
-                     "train loss": _fmt(evolution.train_loss[evolution.iterations.index(our_it)]),
-                     "val loss": _fmt((val_loss or {}).get(our_it)),
-                     **{MEASURES[n][0]: f"{_fmt(ours[n])} / {_fmt(theirs[n])}" for n in names}})
+                     "train loss": two(evolution.train_loss[evolution.iterations.index(our_it)]),
+                     "val loss": two((val_loss or {}).get(our_it)),
+                     **{MEASURES[n][0]: f"{two(ours[n])} / {two(theirs[n])}" for n in names}})
     rows.append({"iteration (ours / post)": "the novel: median (10–90%)", "train loss": "", "val loss": "",
-                 **{MEASURES[n][0]: f"{_fmt(bands[n].median)} ({_fmt(bands[n].low)}–{_fmt(bands[n].high)})"
+                 **{MEASURES[n][0]: f"{two(bands[n].median)} ({two(bands[n].low)}–{two(bands[n].high)})"
                     for n in names}})
     return table(rows)
 
@@ -306,7 +307,94 @@ def plot_evolution(
     return fig
 
 
-# The post's claims about when each thing is learned: (claim id, the post's words, EVENTS name, post iteration).
+@dataclass(frozen=True)
+class Event:
+    """One step of the post's story as a rule that a sample meets or not."""
+
+    claim: str  # the post's claim, in a few words
+    measure: str  # the measure it reads (a key of MEASURES)
+    ok: Callable[[float], bool]  # the rule a sample's value must meet
+    rule: str  # the rule in words
+
+
+# The post's three steps whose order it tells (spaces, then short words, then longer words): Event claims.
+STORY = ("words separated by single spaces", "short common words spelled", "longer words")
+
+
+def learning_events(bands: Mapping[str, Band]) -> list[Event]:
+    """The post's events as rules. The thresholds are our choices; where the novel gives a natural one it is the
+    lower end of the novel's band (`bands`: the 10th percentile of same-length slices)."""
+    low = {name: bands[name].low for name in ("comma_space_share", "sentence_end_rate", "mean_real_word_length")}
+    novel = "at least the novel's 10th percentile"
+    return [
+        Event("words separated by single spaces", "double_space_rate", lambda v: v <= 0.01,
+              "at most 1 gap in 100 is a double space"),
+        Event("commas followed by a space", "comma_space_share", lambda v: v >= low["comma_space_share"], novel),
+        Event("sentence ends", "sentence_end_rate", lambda v: v >= low["sentence_end_rate"], novel),
+        Event("short common words spelled", "real_word_share", lambda v: v >= 0.8,
+              "4 words in 5 are words of the novel"),
+        Event("longer words", "mean_real_word_length", lambda v: v >= low["mean_real_word_length"], novel),
+    ]
+
+
+def learned_iterations(evolution: Evolution, events: Sequence[Event]) -> dict[str, int | None]:
+    """Event claim -> the sampled iteration from which every later sample meets its rule (`settled_iteration`),
+    None when not learned for good within the run; in the order of `events`."""
+    return {e.claim: settled_iteration(evolution.iterations, evolution.measures[e.measure], e.ok) for e in events}
+
+
+def events_table(events: Sequence[Event], learned: Mapping[str, int | None]) -> pd.DataFrame:
+    """One row per event: its measure, its rule and when this run learned it for good."""
+    return table([{"the post's claim": e.claim, "measure": MEASURES[e.measure][0], "rule": e.rule,
+                   "learned for good at iteration": learned[e.claim] if learned[e.claim] is not None
+                   else "not within this run"} for e in events])
+
+
+def order_summary(learned: Mapping[str, int | None], total_iters: int, story: Sequence[str] = STORY) -> str:
+    """In words: when each event was learned for good (earliest first), which were not, and whether the post's
+    order of `story` (spaces, then short words, then longer words) holds: it is broken when a later step of the
+    story was learned before an earlier one (a step never learned counts as learned after the run)."""
+    def when(event: str) -> float:
+        return learned[event] if learned[event] is not None else math.inf
+
+    done = sorted((it, c) for c, it in learned.items() if it is not None)
+    missing = [c for c, it in learned.items() if it is None]
+    text = ""
+    if done:
+        text += "In this run, by the rules above: " + "; ".join(f"{c} from iteration {it}" for it, c in done) + ". "
+    if missing:
+        text += f"Not learned for good within {total_iters:,} iterations: " + "; ".join(missing) + ". "
+    reached = [c for c in story if learned[c] is not None]
+    broken = [(a, b) for a, b in zip(story, story[1:], strict=False) if when(a) > when(b)]
+    if broken:
+        a, b = broken[0]
+        text += (f"The post's order (spaces, then short words, then longer words) does not hold here: "
+                 f"{b} came at iteration {learned[b]}, {a} "
+                 + (f"only at iteration {learned[a]}." if learned[a] is not None else "not at all."))
+    elif not reached:
+        text += ("None of the post's three steps (spaces, short words, longer words) was reached, so its order is "
+                 "untested.")
+    elif len(reached) < len(story):
+        text += (f"Nothing contradicts the post's order (spaces, then short words, then longer words), but only "
+                 f"{len(reached)} of its {len(story)} steps {'was' if len(reached) == 1 else 'were'} reached.")
+    else:
+        text += "The post's order (spaces, then short words, then longer words) holds here."
+    return text
+
+
+def last_sample_summary(evolution: Evolution, post: Evolution, bands: Mapping[str, Band]) -> str:
+    """The last sample's real-word share and mean real-word length, next to the post's iteration-2000 excerpt and
+    the novel's medians."""
+    last = evolution.iterations[-1]
+    final, theirs = evolution.at(last), post.at(POST_ITERS)
+    return (f"By the last sample (iteration {last:,}), {final['real_word_share']:.0%} of the sampled words are "
+            f"words of the novel and the real ones average {final['mean_real_word_length']:.1f} letters; the post's "
+            f"iteration-2000 excerpt scores {theirs['real_word_share']:.0%} and "
+            f"{theirs['mean_real_word_length']:.1f}, the novel {bands['real_word_share'].median:.0%} and "
+            f"{bands['mean_real_word_length'].median:.1f}.")
+
+
+# The post's claims about when each thing is learned: (claim id, the post's words, Event claim, post iteration).
 POST_EVENTS = (
     ("ch05-spaces", "The words are now also separated with spaces", "words separated by single spaces", 300),
     ("ch05-sentence-ends", "the model starts to get the idea about periods at the end of a sentence",

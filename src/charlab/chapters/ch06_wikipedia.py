@@ -32,7 +32,7 @@ from charlab.analysis.wikitext import (
     xml_report,
 )
 from charlab.presets import for_scale
-from charlab.tables import table
+from charlab.tables import cell, table
 
 # How much text the chapter samples and measures (the model and its training are in the presets).
 SIZES = {
@@ -144,7 +144,7 @@ def domain(host: str) -> str:
 
 
 def _pct(v: float) -> str:
-    return "–" if math.isnan(v) else f"{v:.0%}"
+    return cell(v, "{:.0%}")
 
 
 def _share(stats: BracketStats) -> str:
