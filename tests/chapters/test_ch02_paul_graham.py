@@ -165,3 +165,93 @@ def test_steps_up_counts_rising_steps():
     from charlab.chapters.ch02_paul_graham import steps_up
 
     assert steps_up([1.0, 2.0, 1.5, 3.0]) == (2, 3) and steps_up([1.0]) == (0, 0)
+
+
+def _step(model, optimizer, x, y, state, config):
+    """charlab's own training step written as the page's `training_step`: it must match charlab exactly."""
+    from charlab.train import forward_loss, update
+
+    loss, state = forward_loss(model, x, y, state)
+    update(model, optimizer, loss, config)
+    return loss.item(), state
+
+
+def test_compare_with_charlab_finds_no_gap_in_the_same_computation_and_one_in_another(looping_model):
+    import copy
+
+    import torch
+
+    from charlab.chapters.ch02_paul_graham import compare_with_charlab
+    from charlab.train import build_model
+
+    ckpt, text = looping_model
+    config = get_preset("smoke").with_overrides(dropout=0.3)  # dropout: the same random numbers must be drawn
+    model = build_model(config, len(ckpt.vocab))
+    before = copy.deepcopy(model.state_dict())
+    ids = ckpt.vocab.encode(text)
+    same = compare_with_charlab(build_model(config, len(ckpt.vocab)), _step, model, ids, config)
+    assert same.scores == 0.0 and same.loss == 0.0 and same.weights == 0.0
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())  # a copy took the step
+
+    def double_step(m, optimizer, x, y, state, config):  # another computation: two steps instead of one
+        _step(m, optimizer, x, y, state, config)
+        return _step(m, optimizer, x, y, state, config)
+
+    other = compare_with_charlab(build_model(config, len(ckpt.vocab)), double_step, model, ids, config)
+    assert other.scores == 0.0 and other.weights > 1e-4
+
+
+def test_post_model_counts_the_posts_lstm_for_the_texts_characters():
+    from charlab.chapters.ch02_paul_graham import post_model
+
+    text = "abcde" * 10_000  # 5 characters, 45,000 of them in the training split
+    post = post_model(text)
+    h, v = 512, 5
+    lstm = 4 * h * (v + h) + 8 * h + 4 * h * (h + h) + 8 * h  # two layers, PyTorch's two bias vectors per gate
+    assert (post.config.num_layers, post.config.hidden_size, post.config.embedding_dim) == (2, 512, 0)
+    assert post.vocab_size == 5 and post.parameters == lstm + h * v + v
+    assert post.iters_per_epoch == (45_000 - 1) // (100 * 100) == 4
+
+
+def test_batch_timing_projects_a_full_run_and_describes_it():
+    from charlab.chapters.ch02_paul_graham import BatchTiming, PostModel, time_post_batch
+
+    config = get_preset("smoke")
+    post = PostModel(config.with_overrides(max_epochs=50), vocab_size=7, parameters=1, iters_per_epoch=120)
+    timing = BatchTiming(post, seconds=0.5, device="CPU test (2 threads)", iters=3, warmup=1)
+    assert timing.full_run_s == 0.5 * 120 * 50
+    text = timing.describe()
+    assert "**0.50 s** on CPU test (2 threads)" in text and "**1.1×** the post's time" in text
+    assert "120 batches each" in text and "about **50 min 00 s**" in text
+    timed = time_post_batch(PostModel(config, 7, 1, 10), iters=1, warmup=0, device="cpu")
+    assert timed.seconds > 0 and timed.device.startswith("CPU") and (timed.iters, timed.warmup) == (1, 0)
+
+
+def test_near_zero_distinct_pairs_and_committed_metrics(tmp_path, monkeypatch):
+    import json
+
+    from charlab.chapters import ch02_paul_graham as ch02
+
+    assert ch02.NearZero("argmax (T=0)", 0.0, "a b a b a b", None).distinct_pairs == pytest.approx(2 / 5)
+    monkeypatch.setattr(ch02, "runs_dir", lambda: tmp_path / "runs")
+    assert ch02.committed_metrics() == []
+    (tmp_path / "results" / "pg").mkdir(parents=True)
+    rows = [{"iter": 100, "val_loss": 1.5}, {"iter": 200, "val_loss": 1.25}]
+    (tmp_path / "results" / "pg" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert ch02.committed_metrics() == rows
+
+
+def test_differences_from_post_states_the_run_and_the_cost_of_the_posts():
+    from types import SimpleNamespace
+
+    from charlab.chapters.ch02_paul_graham import DATASET, BatchTiming, PostModel, differences_from_post
+
+    config = get_preset("smoke")
+    run = SimpleNamespace(config=config, parameters=12_345, result=SimpleNamespace(iters=1_800, epoch=2.5),
+                          wall_s=245, device="CPU test")
+    timing = BatchTiming(PostModel(get_preset("pg-blog"), 90, 3_400_000, 100), 2.0, "CPU test", 1, 0)
+    text = differences_from_post(run, timing)
+    assert DATASET.differs_from_post in text
+    assert f"{config.num_layers}×{config.hidden_size} with 12,345 parameters" in text
+    assert "1,800 iterations (2.50 epochs) in 4 min 05 s on CPU test" in text
+    assert "at 2.00 s per batch, 50 epochs at its settings would take about 2 h 46 min here" in text

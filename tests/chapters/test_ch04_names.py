@@ -183,6 +183,7 @@ def test_loss_table_lists_every_order_then_the_rnn(names_file):
     df = loss_table(results, "RNN", 1.0)
     assert list(df.index) == ["unigram (counts)", "bigram (counts)", "RNN"]
     assert df.loc["RNN", "validation loss (nats/char)"] == "1.000" and df.loc["RNN", "bits/char"] == "1.443"
+    assert df.loc["bigram (counts)", "smoothing alpha"] == "0.1" and df.loc["RNN", "smoothing alpha"] == "–"
 
 
 def _stats(novelty: float, well_formed: float = 1.0) -> NameStats:
@@ -206,3 +207,42 @@ def test_distinct_names_note_explains_the_two_counts():
 
     note = distinct_names_note(["Gale", "Gale ", "JoAnn", "Joann", "Bob"])
     assert note.startswith("5 distinct lines, 3 distinct names") and "'Gale' / 'Gale '" in note
+
+
+def test_load_names_fetches_then_shuffles_and_splits(names_file, monkeypatch):
+    from charlab.chapters import ch04_names as ch04
+
+    monkeypatch.setattr(ch04, "ensure", lambda name: names_file if name == "names" else None)
+    split = ch04.load_names(seed=3, val_frac=0.2)
+    assert split == prepare_names(names_file, seed=3, val_frac=0.2)
+
+
+def test_val_overlap_found_in_and_new_names(tmp_path):
+    from charlab.chapters.ch04_names import found_in, new_names, val_overlap
+    from charlab.datasets.names import NamesSplit
+
+    split = NamesSplit(tmp_path / "x.txt", ["Ann", "Bob", "Gale ", "Jo-Ann", "Zoe", "Ida"], ["ann", "Zed", "Gale"],
+                       seed=0)
+    assert val_overlap(split) == ({"ann", "gale"}, {"zed"})  # trimmed, ignoring case
+    assert found_in(["Zed", "Bob", "Eve", "ANN"], ["ann ", "bob", "zed"]) == ["Zed", "Bob", "ANN"]
+    sampled = ["Bob", "Anna", "anna", "Jo-Bob", "Zed", "zed", "x", "", "AnnA", "Lena", "Ann"]
+    # training names and lower-case starts are out, "Anna" is listed once whatever its case, "Zed" is new to the
+    # model (a validation name), "Lena" starts with a letter no training name has
+    assert new_names(sampled, split) == ["Anna", "Jo-Bob", "Zed"]
+
+
+def test_length_shares_and_the_plots():
+    import matplotlib
+
+    from charlab.chapters.ch04_names import length_shares, plot_name_lengths, plot_name_shares
+
+    matplotlib.use("Agg")
+    assert length_shares(["Ann", "Bo", "Eve ", ""]) == {3: 0.5, 2: 0.25, 0: 0.25}
+    assert length_shares([]) == {}
+    fig = plot_name_shares({1.0: _stats(0.9), 0.5: _stats(0.5)}, title="names")
+    ax = fig.axes[0]
+    assert ax.get_title() == "names" and len(ax.get_lines()) == 5  # four shares and the post's 90%
+    assert list(ax.get_lines()[0].get_xdata()) == [0.5, 1.0] and list(ax.get_lines()[0].get_ydata()) == [50, 90]
+    fig = plot_name_lengths({"real names": ["Ann", "Bo"], "samples": []}, max_length=4)
+    real, samples = fig.axes[0].get_lines()
+    assert list(real.get_ydata()) == [0, 0, 50, 50, 0] and list(samples.get_ydata()) == [0] * 5

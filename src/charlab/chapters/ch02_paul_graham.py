@@ -16,16 +16,24 @@ their temperature), and scores each sample with `charlab.analysis`:
 author". All results are plain dicts and lists, so the notebook can plot them and hand them to
 `charlab.widgets.TemperatureWidget` as they are. Every diversity measure depends on the sample length, so only
 samples of equal length are compared (the sweep guarantees it).
+
+Before the temperature claims, the chapter checks the post's model: `compare_with_charlab` shows that the page's
+short hand-written LSTM and training step compute what charlab trains, `post_model` counts the parameters of the
+post's 2x512 LSTM and `time_post_batch` times one of its training batches on this machine.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
+import torch
+import torch.nn as nn
 
 from charlab.analysis.cycles import Cycle, find_cycle
 from charlab.analysis.textstats import (
@@ -34,12 +42,22 @@ from charlab.analysis.textstats import (
     nan_mean,
     random_windows,
     unknown_word_share,
+    word_set,  # noqa: F401 (the words of the training text, for `sweep`)
 )
-from charlab.model import CharRNN
-from charlab.presets import for_scale
+from charlab.batching import StreamBatcher, num_chunks, split_sizes
+from charlab.config import TrainConfig
+from charlab.datasets import DATASETS
+from charlab.device import resolve_device
+from charlab.experiments import Run, runs_dir
+from charlab.model import CharRNN, inference
+from charlab.presets import for_scale, preset_for
+from charlab.provenance import device_description, format_duration
+from charlab.runs import load_metrics
 from charlab.sampling import beam_search, sample, sample_across
 from charlab.tables import table
 from charlab.text import Vocab
+from charlab.timing import time_per_batch
+from charlab.train import build_model, build_optimizer, forward_loss, update
 
 # How much the chapter samples and times at each scale (the models and training are in the presets).
 SIZES = {
@@ -49,10 +67,122 @@ SIZES = {
 }
 POST_SECONDS_PER_BATCH = 0.46  # "one batch ... on a TITAN Z GPU" (2x512 LSTM, batch 100, BPTT 100)
 POST_PARAMETERS = 3_500_000  # "about 3.5 million parameters"
+DATASET = DATASETS["pg"]  # the registry's entry for the chapter's text: what it is, how it differs from the post's
 
 
 def sizes(scale: str) -> dict[str, int]:
     return for_scale(SIZES, scale)
+
+
+# -- the post's model: the same computation, its size and its speed ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gaps:
+    """The largest absolute differences between a hand-written model and charlab's, from the same weights."""
+
+    scores: float  # in the scores (logits) of one chunk of text, in evaluation mode
+    loss: float  # in the loss of one training step (the same random numbers for dropout)
+    weights: float  # in the weights after that step
+
+
+def compare_with_charlab(ours: nn.Module, training_step: Callable, model: CharRNN, ids: Sequence[int],
+                         config: TrainConfig, batch_size: int = 4, seq_len: int = 64, seed: int = 0) -> Gaps:
+    """Do `ours` and `training_step(model, optimizer, x, y, state, config) -> (loss, state)` compute what charlab
+    trains? `model`'s weights are loaded into `ours` (same parameter names), both score the first chunk of
+    `ids` (`batch_size` streams of `seq_len` characters), then each takes one training step with charlab's
+    optimizer for `config` from the same random numbers. `model` itself is not changed (a copy steps)."""
+    ours.load_state_dict(model.state_dict())
+    theirs = copy.deepcopy(model)
+    x, y = StreamBatcher(ids, batch_size, seq_len).chunk(0)
+    with inference(ours), inference(theirs):
+        gap_scores = (ours(x)[0] - theirs(x)[0]).abs().max().item()
+    ours.train()
+    theirs.train()
+    opt_ours, opt_theirs = build_optimizer(ours, config), build_optimizer(theirs, config)
+    torch.manual_seed(seed)
+    loss_ours, _ = training_step(ours, opt_ours, x, y, None, config)
+    torch.manual_seed(seed)
+    loss_theirs, _ = forward_loss(theirs, x, y, None)
+    update(theirs, opt_theirs, loss_theirs, config)
+    gap_weights = max((a - b).abs().max().item() for a, b in zip(ours.parameters(), theirs.parameters(), strict=True))
+    return Gaps(gap_scores, abs(float(loss_ours) - loss_theirs.item()), gap_weights)
+
+
+@dataclass(frozen=True)
+class PostModel:
+    """The post's model for a text: the `pg-blog` preset built (untrained) for the text's characters."""
+
+    config: TrainConfig
+    vocab_size: int
+    parameters: int
+    iters_per_epoch: int  # batches in one epoch over the training split
+
+
+def post_model(text: str) -> PostModel:
+    """The post's 2x512 LSTM for `text`: its parameters, counted by the code that trains it, and its batches per
+    epoch over the training split."""
+    config = preset_for("pg", "blog")
+    vocab_size = len(Vocab.from_text(text))
+    n_train = split_sizes(len(text), config.val_frac, config.test_frac)[0]
+    return PostModel(config, vocab_size, build_model(config, vocab_size).num_parameters(),
+                     num_chunks(n_train, config.batch_size, config.seq_len))
+
+
+@dataclass(frozen=True)
+class BatchTiming:
+    """One training batch of the post's model, timed on this machine (`charlab.timing.time_per_batch`)."""
+
+    post: PostModel
+    seconds: float  # median of `iters` timed batches
+    device: str  # `charlab.provenance.device_description`
+    iters: int
+    warmup: int
+
+    @property
+    def full_run_s(self) -> float:
+        """Seconds the `blog` preset's epochs over the text would take at this speed."""
+        return self.seconds * self.post.iters_per_epoch * self.post.config.max_epochs
+
+    def describe(self) -> str:
+        """The timing for readers, against the post's 0.46 s, and what a whole run at the post's settings costs."""
+        c = self.post.config
+        return (
+            f"One batch (LSTM {c.num_layers}×{c.hidden_size}, batch {c.batch_size}, BPTT {c.seq_len}) takes "
+            f"**{self.seconds:.2f} s** on {self.device} (median of {self.iters} timed iteration(s) after "
+            f"{self.warmup} warm-up), against the post's {POST_SECONDS_PER_BATCH} s on a TITAN Z: "
+            f"**{self.seconds / POST_SECONDS_PER_BATCH:.1f}×** the post's time. "
+            f"At this speed, the `blog` preset's {c.max_epochs:g} epochs over this text (char-rnn's default; "
+            f"{self.post.iters_per_epoch:,} batches each) would take about **{format_duration(self.full_run_s)}**; "
+            "that is why the `cpu` preset trains a smaller model for fewer steps."
+        )
+
+
+def time_post_batch(post: PostModel, iters: int, warmup: int, device: str = "auto") -> BatchTiming:
+    """Time `iters` training batches of `post` (after `warmup` uncounted ones) on `device` (`auto`: the GPU if
+    there is one, else the CPU)."""
+    where = resolve_device(device)
+    seconds = time_per_batch(post.config, post.vocab_size, iters=iters, device=where, warmup=warmup)
+    return BatchTiming(post, seconds, device_description(where), iters, warmup)
+
+
+def committed_metrics(experiment: str = "pg") -> list[dict[str, Any]]:
+    """The metrics of the `blog`-scale run committed under `results/<experiment>/` ([] when there is none)."""
+    return load_metrics(runs_dir().parent / "results" / experiment)
+
+
+def differences_from_post(run: Run, timing: BatchTiming) -> str:
+    """What differs from the post: the data, the model and the training of `run`, for readers."""
+    c = run.config
+    return (
+        f"**What differs from the post.** Data: {DATASET.differs_from_post}. Model: {c.cell.upper()} "
+        f"{c.num_layers}×{c.hidden_size} with {run.parameters:,} parameters, dropout {c.dropout:g}, batch "
+        f"{c.batch_size}×{c.seq_len} characters (the post: LSTM 2×512, about 3.5 M parameters, dropout 0.5, batch "
+        f"100×100). Training: {run.result.iters:,} iterations ({run.result.epoch:.2f} epochs) in "
+        f"{format_duration(run.wall_s)} on {run.device}; the post does not say how long it trained; at "
+        f"{timing.seconds:.2f} s per batch, {timing.post.config.max_epochs:g} epochs at its settings would take "
+        f"about {format_duration(timing.full_run_s)} here."
+    )
 
 
 # From "conservative" to "mistakes everywhere"; 1.0 is the model's own distribution.
@@ -181,6 +311,11 @@ class NearZero:
 
     def describe(self) -> str:
         return f"{self.method}: {describe_loop(self.loop, len(self.text))}"
+
+    @property
+    def distinct_pairs(self) -> float:
+        """Distinct word bigrams / word bigrams of the text (distinct-2): how much variety it has."""
+        return distinct_ngram_ratio(self.text, 2)
 
 
 def near_zero(

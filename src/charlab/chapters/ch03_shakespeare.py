@@ -1,5 +1,6 @@
-"""Glue for the Shakespeare chapter: its sizes per scale, the post's facts it compares with, the speaker-tag
-report and the line-length comparison (samples against real held-out excerpts of the same size).
+"""Glue for the Shakespeare chapter: its sizes per scale, the post's facts it compares with, each text with its
+speaker layout (`load_plays`), the post's model, the n-gram baseline, the speaker-tag report, the line-length
+comparison (samples against real held-out excerpts of the same size) and the nanoGPT yardstick.
 
 The measures themselves are in `charlab.analysis.plays` (speaker tags, speeches, line lengths); this module
 only arranges them the way the chapter reports them.
@@ -17,18 +18,34 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from charlab.analysis.ngram import NGramModel
 from charlab.analysis.plays import (
     Layout,
     LengthComparison,
+    Speech,
     compare_lengths,
     line_lengths,
+    longest_speech,
+    pick_speaker,
+    play_layout,
     real_tag_share,
     speaker_names,
+    speaker_prime,
+    speeches,
     titled_works,
 )
 from charlab.analysis.textstats import random_windows
-from charlab.presets import for_scale
+from charlab.batching import num_chunks, split_sizes
+from charlab.config import TrainConfig
+from charlab.device import resolve_device
+from charlab.experiments import Corpus, Run, load_corpus, runs_dir
+from charlab.model import CharRNN
+from charlab.presets import for_scale, preset_for
+from charlab.runs import load_metrics
 from charlab.tables import table
+from charlab.text import Vocab
+from charlab.train import build_model
+from charlab.units import bits
 
 # How much text the chapter samples for its measurements (the models and training are in the presets).
 SIZES = {
@@ -48,13 +65,94 @@ def sizes(scale: str) -> dict[str, int]:
     return for_scale(SIZES, scale)
 
 
+@dataclass(frozen=True)
+class Plays:
+    """A play-format text as the chapter measures it: the corpus (text, provenance and the split its experiment
+    trains on), its speaker layout, and the speaker every sample starts with."""
+
+    corpus: Corpus
+    layout: Layout
+    speaker: str  # the first of POST_SPEAKERS the text knows, spelled as the text spells it
+
+    @property
+    def text(self) -> str:
+        return self.corpus.text
+
+    @property
+    def prime(self) -> str:
+        """The opening of a speech by `speaker`, the way this text opens one: what the samples start from."""
+        return speaker_prime(self.speaker, self.layout)
+
+    def first_speech(self, chars: int = 700) -> str:
+        """About `chars` characters of the text from the first speech of `speaker` on, cut at a line end."""
+        first = next(s for s in speeches(self.text, self.layout) if s.speaker == self.speaker)
+        excerpt = self.text[first.start : first.start + chars]
+        return excerpt[: excerpt.rfind("\n")]
+
+    def speech_lines(self) -> np.ndarray:
+        """The number of lines of every speech of the text."""
+        return np.array([s.num_lines for s in speeches(self.text, self.layout)])
+
+    def longest_speech(self, samples: Sequence[str]) -> tuple[int, Speech] | None:
+        """(index into `samples`, speech) of the complete sampled speech with the most lines; None if none."""
+        return longest_speech(list(samples), self.layout)
+
+    def tag_rate(self, num: int, length: int, seed: int = 0) -> float:
+        """Speaker tags per 1,000 characters of real held-out text: `num` random windows of `length` characters,
+        each starting at a line start (the same amount of text as `num` samples of `length` characters)."""
+        windows = random_windows(self.corpus.held_out, num, length, seed=seed, line_start=True)
+        return 1000 * sum(len(speaker_names(w, self.layout)) for w in windows) / (num * length)
+
+
+def load_plays(experiment: str, scale: str) -> Plays:
+    """The text of `experiment` (`shakespeare` or `tinyshakespeare`), fetched if missing and split as its preset
+    at `scale` trains on it, with its layout (`play_layout`) and the speaker its samples start with."""
+    corpus = load_corpus(experiment, scale)
+    layout = play_layout(corpus.text)
+    return Plays(corpus, layout, pick_speaker(POST_SPEAKERS, corpus.text, layout))
+
+
+@dataclass(frozen=True)
+class PostModel:
+    """The post's model for a text: the `shakespeare-blog` preset built (untrained) for the text's characters."""
+
+    config: TrainConfig
+    vocab_size: int
+    parameters: int
+    iters_per_epoch: int  # batches in one epoch over the training split
+
+
+def post_model(text: str) -> PostModel:
+    """The post's 3x512 LSTM for `text`: its parameters, counted by the code that trains it, and its batches per
+    epoch over the training split."""
+    config = preset_for("shakespeare", "blog")
+    vocab_size = len(Vocab.from_text(text))
+    n_train = split_sizes(len(text), config.val_frac, config.test_frac)[0]
+    return PostModel(config, vocab_size, build_model(config, vocab_size).num_parameters(),
+                     num_chunks(n_train, config.batch_size, config.seq_len))
+
+
+def final_model(run: Run) -> tuple[CharRNN, Vocab]:
+    """The last checkpoint of `run`, the model the chapter measures, on the GPU if there is one."""
+    ckpt = run.load("last.safetensors")
+    return ckpt.model.to(resolve_device("auto")), ckpt.vocab
+
+
+def ngram_samples(plays: Plays, num: int, length: int, order: int = NGRAM_ORDER) -> list[str]:
+    """`num` samples of `length` characters from an unsmoothed character n-gram model (Goldberg's) counted on
+    the training split, each started from the same prime as the LSTM's samples (seeds 0 to num - 1)."""
+    model = NGramModel(order, alpha=0).fit(plays.corpus.train)
+    return [model.sample(length, seed=i, prime=plays.prime) for i in range(num)]
+
+
 def speaker_report(label: str, texts: Sequence[str], reference_text: str, layout: Layout) -> dict[str, Any]:
     """Speaker tags of `texts` against the characters of `reference_text`: how many tags, how many distinct,
-    the share (pooled over all tags) that are real characters, and the invented names by frequency."""
+    the share (pooled over all tags) that are real characters, every name by frequency (`names`) and the
+    invented ones by frequency (`invented`)."""
     real = {t.lower() for t in speaker_names(reference_text, layout)}
     tags = [t for s in texts for t in speaker_names(s, layout)]
     return {"label": label, "tags": len(tags), "distinct": len(set(tags)), "share": real_tag_share(tags, real),
-            "invented": Counter(t for t in tags if t.lower() not in real)}
+            "names": Counter(tags), "invented": Counter(t for t in tags if t.lower() not in real)}
 
 
 def speaker_table(reports: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -143,6 +241,32 @@ def length_table(rows: Sequence[LengthRow]) -> pd.DataFrame:
             "KS statistic": _spread([c.ks for c in r.comparisons]),
         })
     return table(out)
+
+
+def yardstick_table(run: Run, val_loss: float) -> pd.DataFrame:
+    """The LSTM of `run` (its loss `val_loss` on the whole validation split) next to nanoGPT's published number."""
+    c = run.config
+    return table([
+        {"model": f"this notebook: LSTM {c.num_layers}x{c.hidden_size}, {run.parameters / 1e6:.2f}M params",
+         "trained on": f"{run.device}, {run.result.iters:,} iterations",
+         "val loss (nats/char)": val_loss, "bits/char": bits(val_loss)},
+        {"model": "nanoGPT: transformer 6 layers x 384, ~10.7M params",
+         "trained on": "one A100 GPU, 5,000 iterations, ~3 min",
+         "val loss (nats/char)": NANOGPT_VAL_LOSS, "bits/char": bits(NANOGPT_VAL_LOSS)},
+    ], {"val loss (nats/char)": "{:.4f}", "bits/char": "{:.3f}"})
+
+
+def committed_run(experiment: str) -> str:
+    """One line on the `blog`-scale run committed under `results/<experiment>/`: its best validation loss, or
+    that there is none."""
+    committed = runs_dir().parent / "results" / experiment
+    metrics = load_metrics(committed)
+    if not metrics:
+        return (f"{experiment}: no blog-scale run has been committed under results/{experiment}/ "
+                f"(it needs a GPU: run this notebook with CHARLAB_SCALE=blog, or `charlab train` on one)")
+    best = min(m["val_loss"] for m in metrics)
+    return (f"{experiment}: committed blog-scale run in {committed}: best val loss {best:.4f} nats/char "
+            f"({bits(best):.3f} bits/char) after {metrics[-1]['iter']:,} iterations")
 
 
 _SMALL_WORDS = {"a", "and", "in", "of", "or", "the", "to"}

@@ -3,8 +3,9 @@
 The post feeds char-rnn "8000 baby names listed out, one per line" and reports that about 90% of the sampled
 names do not occur in the training data. Three pieces make that measurable here:
 
-- `prepare_names` (`charlab.datasets.names`, which the results runner uses too) shuffles the corpus lines with a
-  fixed seed and splits it by *lines*: the validation split is a set of whole names the model never sees.
+- `load_names` fetches the corpus and `prepare_names` (`charlab.datasets.names`, which the results runner uses
+  too) shuffles its lines with a fixed seed and splits it by *lines*: the validation split is a set of whole names
+  the model never sees.
 - `generate_names` samples many streams at once and splits them into lines, like reading the post's long
   sample one name per line.
 - `ngram_losses` scores count-based n-gram models (`charlab.analysis.ngram.NGramModel`) on the validation
@@ -20,6 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import pandas as pd
 
 from charlab.analysis.names import (
@@ -28,9 +30,11 @@ from charlab.analysis.names import (
     normalize_name,
     novelty_rate,
     split_names,
+    well_formed,
     well_formed_rate,
 )
 from charlab.analysis.ngram import ALPHAS, NGramModel, NGramResult, tuned_losses
+from charlab.datasets import ensure
 from charlab.datasets.names import NamesSplit, prepare_names, read_names  # noqa: F401 (the chapter's data)
 from charlab.errors import CharlabError
 from charlab.model import CharRNN
@@ -38,6 +42,7 @@ from charlab.presets import for_scale
 from charlab.sampling import sample
 from charlab.tables import table
 from charlab.text import Vocab
+from charlab.units import bits
 
 SIZES = {"smoke": dict(names=300), "cpu": dict(names=3000), "blog": dict(names=3000)}  # per temperature
 TEMPERATURES = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
@@ -58,6 +63,39 @@ def sizes(scale: str) -> dict[str, int]:
 
 def order_name(order: int) -> str:
     return ORDER_NAMES.get(order, f"{order}-gram")
+
+
+def load_names(seed: int = 0, val_frac: float = 0.1) -> NamesSplit:
+    """The names corpus, fetched if missing, shuffled with `seed` and split by lines (`prepare_names`): the last
+    `val_frac` of the names are held out."""
+    return prepare_names(ensure("names"), seed=seed, val_frac=val_frac)
+
+
+def val_overlap(split: NamesSplit) -> tuple[set[str], set[str]]:
+    """(validation names that are also training names, validation names the model never sees), as `name_set`s:
+    a name listed as both male and female can fall on both sides of the split."""
+    known, held_out = name_set(split.train_names), name_set(split.val_names)
+    return held_out & known, held_out - known
+
+
+def found_in(names: Iterable[str], pool: Iterable[str]) -> list[str]:
+    """The names of `names` that occur in `pool` (trimmed, ignoring case), in the order of `names`."""
+    known = name_set(pool)
+    return [n for n in names if normalize_name(n) in known]
+
+
+def new_names(names: Iterable[str], split: NamesSplit) -> list[str]:
+    """The well-formed names of `names` that are not training names, each listed once (ignoring case), in the
+    order they come: the sampled names the post would have shown."""
+    known, alphabet = name_set(split.train_names), name_alphabet(split.train_names)
+    seen: set[str] = set()
+    page = []
+    for name in names:
+        key = normalize_name(name)
+        if well_formed(name, alphabet) and key not in known and key not in seen:
+            seen.add(key)
+            page.append(name)
+    return page
 
 
 def generate_names(model: CharRNN, vocab: Vocab, n: int, temperature: float = 1.0, seed: int = 0,
@@ -89,11 +127,11 @@ def ngram_losses(split: NamesSplit, orders: Iterable[int] = (1, 2, 3, 4, 5),
 
 def loss_table(ngrams: Sequence[NGramResult], rnn_label: str, rnn_loss: float) -> pd.DataFrame:
     """Validation loss of each n-gram model and of the RNN, in nats and bits per character."""
-    rows = [{"model": f"{order_name(r.order)} (counts)", "smoothing alpha": f"{r.alpha:g}",
-             "validation loss (nats/char)": r.val_loss, "bits/char": r.val_loss / math.log(2)} for r in ngrams]
-    rows.append({"model": rnn_label, "smoothing alpha": "–", "validation loss (nats/char)": rnn_loss,
-                 "bits/char": rnn_loss / math.log(2)})
-    return table(rows, {"validation loss (nats/char)": "{:.3f}", "bits/char": "{:.3f}"})
+    rows = [{"model": f"{order_name(r.order)} (counts)", "smoothing alpha": r.alpha,
+             "validation loss (nats/char)": r.val_loss, "bits/char": bits(r.val_loss)} for r in ngrams]
+    rows.append({"model": rnn_label, "smoothing alpha": None, "validation loss (nats/char)": rnn_loss,
+                 "bits/char": bits(rnn_loss)})
+    return table(rows, {"smoothing alpha": "{:g}", "validation loss (nats/char)": "{:.3f}", "bits/char": "{:.3f}"})
 
 
 def ngram_names(split: NamesSplit, n: int, order: int = 2, seed: int = 0, temperature: float = 1.0) -> list[str]:
@@ -140,6 +178,12 @@ class NameStats:
     length_off: float  # `length_distance` to the validation names: 0 = lengths distributed like real names
 
 
+def length_shares(names: Sequence[str]) -> Counter[int]:
+    """{length: share of `names` of that length} (trimmed; an empty name has length 0); empty for no names."""
+    counts = Counter(len(n.strip()) for n in names)
+    return Counter({k: c / len(names) for k, c in counts.items()})
+
+
 def length_distance(names: Sequence[str], reference: Sequence[str]) -> float:
     """Total variation distance between the name-length histograms of `names` and `reference` (trimmed; an empty
     name has length 0): the smallest share of `names` that would have to change length for the two histograms
@@ -150,14 +194,14 @@ def length_distance(names: Sequence[str], reference: Sequence[str]) -> float:
     """
     if not names or not reference:
         return math.nan
-    a, b = Counter(len(n.strip()) for n in names), Counter(len(n.strip()) for n in reference)
-    return 0.5 * sum(abs(a[k] / len(names) - b[k] / len(reference)) for k in a.keys() | b.keys())
+    a, b = length_shares(names), length_shares(reference)
+    return 0.5 * sum(abs(a[k] - b[k]) for k in a.keys() | b.keys())
 
 
 def measure_names(names: Sequence[str], split: NamesSplit) -> NameStats:
     """`NameStats` of `names` generated by a model trained on `split.train_names`."""
     known = name_set(split.train_names)
-    unseen_real = name_set(split.val_names) - known
+    unseen_real = val_overlap(split)[1]
     nonempty = [n.strip() for n in names if n.strip()]
     novel = [n for n in nonempty if n.lower() not in known]
     alphabet = {c for k in known for c in k}
@@ -183,6 +227,45 @@ def stats_table(rows: dict[str, NameStats]) -> pd.DataFrame:
                  {**dict.fromkeys(("new", "well-formed", "distinct", "new but one edit from a training name",
                                    "real held-out names", "length histogram off by"), "{:.0%}"),
                   "new": "{:.1%}", "mean length": "{:.1f}"})
+
+
+def plot_name_shares(stats: dict[float, NameStats], title: str = "", target: float = 0.9) -> plt.Figure:
+    """The shares of new, well-formed and distinct names, and of new names one edit from a training name, against
+    the sampling temperature, with the post's `target` share of new names as a dashed line."""
+    temps = sorted(stats)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    series = {"new: not a training name (% of names)": "novelty", "well-formed (% of names)": "well_formed",
+              "distinct (% of names)": "distinct", "one edit from a training name (% of the new names)": "near_copies"}
+    for label, field in series.items():
+        ax.plot(temps, [100 * getattr(stats[t], field) for t in temps], "o-", label=label)
+    ax.axhline(100 * target, ls="--", lw=1, color="gray")
+    ax.annotate(f"the post: about {target:.0%} new", (temps[0], 100 * target), va="bottom", fontsize=8, color="gray")
+    ax.set_xlabel("sampling temperature")
+    ax.set_ylabel("share (%)")
+    ax.set_ylim(0, 105)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title(title)
+    return fig
+
+
+def plot_name_lengths(curves: dict[str, Sequence[str]], max_length: int = 20) -> plt.Figure:
+    """The share of names of each length up to `max_length`, one line per labelled set of names; a set whose
+    label starts with "real" is drawn as the thick black reference."""
+    lengths = range(0, max_length + 1)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for label, names in curves.items():
+        real = label.startswith("real")
+        shares = length_shares(names)
+        ax.plot(lengths, [100 * shares[k] for k in lengths], "o-" if real else ".-", label=label,
+                lw=3 if real else 1.5, color="black" if real else None)
+    ax.set_xlabel("name length (characters)")
+    ax.set_ylabel("% of names")
+    ax.set_xticks(range(0, max_length + 1, 2))
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("How long are the names?")
+    return fig
 
 
 def new_names_verdict(stats: dict[float, NameStats], target: float = 0.9) -> tuple[str, str, str]:
