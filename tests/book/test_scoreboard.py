@@ -73,3 +73,89 @@ def test_a_duplicate_id_and_bad_claims_are_refused(book, tmp_path):
 
 def test_the_committed_scoreboard_is_current():
     assert scoreboard.stale(REPO) == [], "run `python -m charlab.book scoreboard`"
+
+
+def _one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_a_book_without_its_intro_is_one_line_naming_the_file(tmp_path, capsys):
+    from charlab.book.__main__ import main
+
+    for args in (["scoreboard"], ["scoreboard", "--check"]):
+        assert main([*args, "--book", str(tmp_path)]) == 1
+        line = _one_line(capsys.readouterr().err)
+        assert line.startswith(f"error: no file {tmp_path / 'book' / 'intro.md'}:") and "--book" in line
+
+
+def test_a_book_without_notebooks_is_refused_and_its_intro_kept(book, tmp_path, capsys):
+    from charlab.book.__main__ import main
+
+    (tmp_path / "book").mkdir()
+    intro = (book / "book" / "intro.md").read_text()
+    (tmp_path / "book" / "intro.md").write_text(intro)
+    assert main(["scoreboard", "--book", str(tmp_path)]) == 1
+    assert _one_line(capsys.readouterr().err) == (
+        f"error: no notebooks in {tmp_path / 'notebooks'}: give the book's root folder with --book")
+    assert (tmp_path / "book" / "intro.md").read_text() == intro  # its counts were not overwritten with none
+
+
+def _book_with_claim(book: Path, root: Path, edit) -> Path:
+    """A copy of `book` whose second recorded claim is edited by `edit(claim dict)`."""
+    (root / "notebooks").mkdir()
+    (root / "book").mkdir()
+    (root / "book" / "intro.md").write_text(
+        "# Intro\n\nbefore\n<!-- scoreboard-counts -->\nold\n<!-- scoreboard-counts -->\nafter\n")
+    nb = nbformat.read(book / "notebooks" / "02_x.ipynb", as_version=4)
+    meta = nb.cells[1].outputs[1].metadata
+    meta["charlab"]["claim"] = edit(dict(meta["charlab"]["claim"]))
+    nbformat.write(nb, root / "notebooks" / "02_x.ipynb")
+    return root / "notebooks" / "02_x.ipynb"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: c | {"colour": "red"}, "its recorded claim has unknown key(s) 'colour'; a claim has id, post, "
+                                      "measured, value, verdict, scale"),
+    (lambda c: {k: v for k, v in c.items() if k != "verdict"}, "its recorded claim lacks 'verdict'"),
+    (lambda c: c | {"value": 0.5}, "its recorded claim's 'value' must be a string"),
+    (lambda c: "holds", "its recorded claim is not an object"),
+    (lambda c: c | {"verdict": "true-ish"}, "unknown verdict 'true-ish'"),
+])
+def test_a_malformed_recorded_claim_is_one_line_naming_the_notebook_and_the_key(book, tmp_path, capsys, edit,
+                                                                                 message):
+    from charlab.book.__main__ import main
+
+    path = _book_with_claim(book, tmp_path, edit)
+    with pytest.raises(CharlabError) as e:
+        scoreboard.chapter_claims(path)
+    assert str(e.value).startswith(f"{path}: cell 2: ") and message in str(e.value)
+    for args in (["scoreboard"], ["scoreboard", "--check"]):
+        assert main([*args, "--book", str(tmp_path)]) == 1
+        assert _one_line(capsys.readouterr().err) == f"error: {e.value}"
+    assert not (tmp_path / "book" / "scoreboard.md").exists()
+
+
+def test_a_failed_write_leaves_the_intro_whole(book, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    _book_with_claim(book, tmp_path, lambda c: c)
+    intro = tmp_path / "book" / "intro.md"
+    intro.chmod(0o640)
+    before = intro.read_text()
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(CharlabError, match=r"cannot write \(No space left on device\); it is unchanged"):
+        scoreboard.write(tmp_path)
+    assert intro.read_text() == before
+    assert sorted(p.name for p in (tmp_path / "book").iterdir()) == ["intro.md"]  # no temporary file left
+    monkeypatch.undo()
+    assert set(scoreboard.write(tmp_path)) == {tmp_path / "book" / "scoreboard.md", intro}
+    assert scoreboard.stale(tmp_path) == [] and "**1** holds, **1** contradicted" in intro.read_text()
+    assert intro.stat().st_mode & 0o777 == 0o640  # a rewritten file keeps its mode, a new one is rw-r--r--
+    assert (tmp_path / "book" / "scoreboard.md").stat().st_mode & 0o777 == 0o644

@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from charlab.book import awaiting, colab, scoreboard
-from charlab.book.execute import NotebookFailed, execute_notebook, read_notebook
+from charlab.book.execute import NotebookFailed, check_metadata, execute_notebook, read_notebook
 from charlab.book.stamp import stale_reason
 from charlab.book.toc import check_chapters, check_toc
 from charlab.errors import CharlabError
@@ -44,10 +44,12 @@ def _notebooks(given: list[str]) -> list[Path]:
 
 def cmd_execute(args: argparse.Namespace) -> int:
     notebooks = _notebooks(args.notebooks)
+    for path in notebooks:  # every notebook's metadata is usable before the first of them runs for hours
+        check_metadata(path, read_notebook(path))
     if args.output_dir:
-        Path(args.output_dir).mkdir(parents=True, exist_ok=True)
         if len({p.name for p in notebooks}) != len(notebooks):
             raise CharlabError("two notebooks share a file name: use separate --output-dir folders")
+        _output_dir(Path(args.output_dir))
     failures = []
     for path in notebooks:
         output = Path(args.output_dir) / path.name if args.output_dir else path
@@ -64,6 +66,16 @@ def cmd_execute(args: argparse.Namespace) -> int:
     for e in failures:
         print(f"error: {e}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def _output_dir(folder: Path) -> None:
+    """Create --output-dir (and its parents); a file in the way, or a folder that cannot be made, is one line."""
+    if folder.exists() and not folder.is_dir():
+        raise CharlabError(f"--output-dir {folder}: is a file, not a folder: name a folder for the executed copies")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # a parent is a file, a read-only disk...
+        raise CharlabError(f"--output-dir {folder}: cannot create it ({e.strerror})") from None
 
 
 def cmd_check_stale(args: argparse.Namespace) -> int:
@@ -169,6 +181,19 @@ def main(argv: list[str] | None = None) -> int:
     except CharlabError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # the machine, not the code: a read-only or full disk, a file gone from under us
+        print(f"error: {_os_error(e)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _os_error(e: OSError) -> str:
+    """An OSError in one line: the file it concerns and what the system said, without Python's [Errno N]."""
+    what = e.strerror or str(e) or type(e).__name__
+    files = [f for f in (e.filename, e.filename2) if f is not None]
+    return f"{' -> '.join(map(str, files))}: {what}" if files else what
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 from charlab.book import awaiting
-from charlab.book.stamp import apply_stamp, make_stamp
+from charlab.book.stamp import apply_stamp, declared_datasets, make_stamp
 from charlab.errors import CharlabError
 from charlab.presets import normalize_scale
 
@@ -85,6 +85,15 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def check_metadata(path: Path, nb: nbformat.NotebookNode) -> None:
+    """What executing needs of the notebook's metadata, checked before a kernel starts (the stamp reads it only
+    after the last cell ran): `metadata.charlab` an object, its `datasets` a list of names. One line otherwise."""
+    try:
+        declared_datasets(nb)
+    except CharlabError as e:
+        raise CharlabError(f"{path}: {e}") from None
+
+
 def _failed_cell(nb: nbformat.NotebookNode) -> int | None:
     """1-based index of the first cell with an error output (what nbclient stopped on)."""
     for i, cell in enumerate(nb.cells):
@@ -104,6 +113,7 @@ def execute_notebook(
     normalize_scale(scale)  # an unknown scale fails here, before anything runs
     path = Path(path)
     nb = read_notebook(path)
+    check_metadata(path, nb)
     nb.metadata.pop("widgets", None)  # nbclient only writes widget state when there is some: drop stale state
     client = NotebookClient(
         nb,

@@ -9,11 +9,13 @@ tests) fails when either is stale, like the data page.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections import Counter
+from dataclasses import fields
 from pathlib import Path
 
-import nbformat
-
+from charlab.book.execute import read_notebook
 from charlab.claims import VERDICTS, Claim
 from charlab.errors import CharlabError
 
@@ -21,20 +23,46 @@ PAGE = Path("book") / "scoreboard.md"
 INTRO = Path("book") / "intro.md"
 MARK = "<!-- scoreboard-counts -->"
 Chapters = list[tuple[Path, str, list[Claim]]]  # (notebook, title, claims in page order), one per chapter
+FIELDS = tuple(f.name for f in fields(Claim))
 
 
 def chapter_claims(path: Path) -> tuple[str, list[Claim]]:
-    """(title, claims in page order) of an executed notebook."""
-    nb = nbformat.read(path, as_version=4)
+    """(title, claims in page order) of an executed notebook; a claim recorded in a form `charlab.claims.claim`
+    does not write (an unknown or missing key, a value that is not a string) is one CharlabError line naming the
+    notebook and the cell."""
+    nb = read_notebook(path)
     title = next((c.source.splitlines()[0].lstrip("# ").strip() for c in nb.cells
                   if c.cell_type == "markdown" and c.source.startswith("# ")), path.stem)
     claims = []
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells, 1):
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
-            data = out.get("metadata", {}).get("charlab", {}).get("claim")
+            meta = out.get("metadata", {}).get("charlab")
+            data = meta.get("claim") if isinstance(meta, dict) else None
             if data:
-                claims.append(Claim(**data))
+                claims.append(_claim(data, f"{path}: cell {i}"))
     return title, claims
+
+
+def _claim(data: object, where: str) -> Claim:
+    """The Claim a recorded `metadata.charlab.claim` holds (`where` names it in an error)."""
+    if not isinstance(data, dict):
+        raise CharlabError(f"{where}: its recorded claim is not an object (re-execute the chapter)")
+    unknown = [k for k in data if k not in FIELDS]
+    if unknown:
+        raise CharlabError(f"{where}: its recorded claim has unknown key(s) {', '.join(map(repr, unknown))}; "
+                           f"a claim has {', '.join(FIELDS)} (re-execute the chapter)")
+    missing = [k for k in FIELDS if k not in data]
+    if missing:
+        raise CharlabError(f"{where}: its recorded claim lacks {', '.join(map(repr, missing))} "
+                           "(re-execute the chapter)")
+    bad = [k for k in FIELDS if not isinstance(data[k], str)]
+    if bad:
+        raise CharlabError(f"{where}: its recorded claim's {', '.join(map(repr, bad))} must be a string "
+                           "(re-execute the chapter)")
+    try:
+        return Claim(**data)
+    except CharlabError as e:
+        raise CharlabError(f"{where}: {e}") from None
 
 
 def collect(notebooks: list[Path]) -> Chapters:
@@ -97,20 +125,59 @@ def intro_with_counts(intro: str, chapters: Chapters) -> str:
 
 def render(book: Path) -> dict[Path, str]:
     """What book/scoreboard.md and book/intro.md must contain, from the notebooks of `book`."""
-    chapters = collect(sorted((book / "notebooks").glob("*.ipynb")))
-    intro = (book / INTRO).read_text(encoding="utf-8")
+    intro_path = book / INTRO
+    if not intro_path.is_file():
+        raise CharlabError(f"no file {intro_path}: the scoreboard writes its verdict counts there "
+                           "(give the book's root folder with --book)")
+    try:
+        intro = intro_path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise CharlabError(f"{intro_path}: cannot read ({e.strerror})") from None
+    except UnicodeDecodeError as e:
+        raise CharlabError(f"{intro_path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    notebooks = sorted((book / "notebooks").glob("*.ipynb"))
+    if not notebooks:  # a wrong --book: writing "no verdict yet" over the intro's counts would lose them
+        raise CharlabError(f"no notebooks in {book / 'notebooks'}: give the book's root folder with --book")
+    chapters = collect(notebooks)
     return {book / PAGE: page_markdown(chapters) + "\n", book / INTRO: intro_with_counts(intro, chapters)}
 
 
 def stale(book: Path) -> list[Path]:
     """The generated files that differ from what the notebooks say now."""
-    return [p for p, text in render(book).items() if not p.is_file() or p.read_text(encoding="utf-8") != text]
+    return [p for p, text in render(book).items() if _current(p) != text]
+
+
+def _current(path: Path) -> str | None:
+    """The text of a generated file, None when it is missing or unreadable (then it is stale)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def write(book: Path) -> list[Path]:
     """Regenerate the scoreboard page and the intro's counts; returns the files that changed."""
-    changed = stale(book)
-    for path, text in render(book).items():
-        if path in changed:
-            path.write_text(text, encoding="utf-8")
+    wanted = render(book)
+    changed = [p for p, text in wanted.items() if _current(p) != text]
+    for path in changed:
+        _write_atomic(path, wanted[path])
     return changed
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write `path` through a temporary file beside it, so a full disk or an interrupt never leaves it half
+    written (the intro holds more than the counts)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise CharlabError(f"{path}: cannot write ({e.strerror})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes it 0600
+        os.replace(tmp, path)
+    except BaseException as e:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise CharlabError(f"{path}: cannot write ({e.strerror}); it is unchanged") from None
+        raise

@@ -86,7 +86,7 @@ def make_stamp(
     # dirty: uncommitted changes to the library; the notebook's own code is covered by `code_sha256` (and a
     # notebook being edited is always uncommitted when it is executed)
     commit, dirty = git_state(repo, ("src", "pyproject.toml"))
-    declared = nb.metadata.get("charlab", {}).get("datasets", [])
+    declared = declared_datasets(nb)
     return {
         "scale": scale,
         "cpu": cpu_name(),
@@ -104,6 +104,30 @@ def make_stamp(
         "runs": runs or [],
         "modules": module_hashes(modules or []),
     }
+
+
+def charlab_metadata(nb: nbformat.NotebookNode) -> dict:
+    """The notebook's `metadata.charlab` ({} when it has none); one that is not an object is a CharlabError."""
+    meta = nb.metadata.get("charlab", {})
+    if not isinstance(meta, dict):
+        raise CharlabError(f"its charlab metadata is not an object but {_json_type(meta)}: it must be "
+                           '{"datasets": [...], ...} (fix the notebook\'s metadata)')
+    return meta
+
+
+def declared_datasets(nb: nbformat.NotebookNode) -> list[str]:
+    """The dataset names the notebook declares in `metadata.charlab.datasets`; anything but a list of names is a
+    CharlabError."""
+    declared = charlab_metadata(nb).get("datasets", [])
+    if not isinstance(declared, list) or not all(isinstance(n, str) for n in declared):
+        raise CharlabError(f"its metadata.charlab.datasets is not a list of dataset names but {declared!r:.60} "
+                           "(fix the notebook's metadata)")
+    return list(declared)
+
+
+def _json_type(value: object) -> str:
+    names = {str: "a string", list: "a list", int: "a number", float: "a number", bool: "a boolean"}
+    return next((n for t, n in names.items() if type(value) is t), "null" if value is None else type(value).__name__)
 
 
 def module_source(name: str) -> Path | None:
@@ -177,6 +201,7 @@ def _runs_markdown(runs: list[dict]) -> str:
 
 def apply_stamp(nb: nbformat.NotebookNode, stamp: dict) -> None:
     """Store the stamp in metadata and as the tagged cell after the title (replacing an earlier one)."""
+    charlab_metadata(nb)  # an object, or none yet
     nb.metadata.setdefault("charlab", {})["stamp"] = stamp
     nb.cells = [c for c in nb.cells if STAMP_TAG not in c.get("metadata", {}).get("tags", [])]
     cell = nbformat.v4.new_markdown_cell(stamp_markdown(stamp), metadata={"tags": [STAMP_TAG]})
@@ -190,7 +215,11 @@ def stale_reason(nb: nbformat.NotebookNode) -> str | None:
     """Why this notebook's outputs cannot be trusted to come from its code, or None when they can. A stamp without
     `outputs_sha256` (made before stamps carried it, or with the key deleted) cannot vouch for its outputs, and the
     visible stamp cell must say what the stamp's data says."""
-    stamp = nb.metadata.get("charlab", {}).get("stamp") if isinstance(nb.metadata.get("charlab"), dict) else None
+    try:
+        meta = charlab_metadata(nb)
+    except CharlabError as e:
+        return str(e)
+    stamp = meta.get("stamp")
     if not isinstance(stamp, dict) or not stamp:
         return "has no run stamp (execute it with `python -m charlab.book execute`)"
     if stamp.get("code_sha256") != code_sha256(nb):
@@ -212,7 +241,10 @@ def stale_reason(nb: nbformat.NotebookNode) -> str | None:
         return (f"cell(s) {', '.join(map(str, gaps))} draw a figure but store no image: the figures were lost "
                 "(re-execute it with an inline backend, as `python -m charlab.book execute` does)")
     shown = [c.source for c in nb.cells if STAMP_TAG in c.get("metadata", {}).get("tags", [])]
-    declared = nb.metadata["charlab"].get("datasets", [])  # the order the stamp lists them in (JSON sorts keys)
+    try:
+        declared = declared_datasets(nb)  # the order the stamp lists them in (JSON sorts keys)
+    except CharlabError as e:
+        return str(e)
     try:
         data = stamp["datasets"]
         in_order = {**stamp, "datasets": {n: data[n] for n in [*declared, *sorted(data)] if n in data}}
