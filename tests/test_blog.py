@@ -2,9 +2,12 @@
 limit of committed checkpoints, packing results into parts and back, and one-line mistakes. Texts are made here."""
 
 import hashlib
+import io
 import json
 import math
 import random
+import re
+import tarfile
 
 import pytest
 import torch
@@ -150,6 +153,52 @@ def test_pack_data_round_trip_checks_every_text(tmp_path, data_dir, monkeypatch)
     assert manifest["git_commit"] == blog.git_info()["git_commit"] is not None
     monkeypatch.setattr(blog, "SRC", tmp_path)  # a copied tree without git, as on the GPU machine
     assert blog.git_info()["git_commit"] is None and blog.git_info(manifest)["git_commit"] == manifest["git_commit"]
+
+
+PG_SHA = hashlib.sha256(b"text\n").hexdigest()
+BAD_MANIFESTS = {  # MANIFEST.json (bytes, or None for a directory of that name) -> what the one line says
+    "a directory": (None, "MANIFEST.json is not a file in the archive"),
+    "a list": (b"[]", "MANIFEST.json holds a JSON array, not an object"),
+    "files a list": (b'{"files": ["pg/input.txt"]}', 'MANIFEST.json\'s "files" is a JSON array, not an object'),
+    "an entry a string": (b'{"files": {"pg/input.txt": "%s"}}' % PG_SHA.encode(),
+                          "entry for pg/input.txt is a JSON string, not an object"),
+    "no files": (b'{"format": "charlab-blog-data-1"}', 'MANIFEST.json has no "files" object'),
+    "no texts": (b'{"files": {}}', "MANIFEST.json names no texts"),
+    "no sha256": (b'{"files": {"pg/input.txt": {"bytes": 5}}}', "entry for pg/input.txt has no sha256"),
+    "not JSON": (b"{files", "MANIFEST.json is not valid JSON"),
+    "not UTF-8": (b"\xff\xfe{}", "MANIFEST.json is not valid JSON"),
+    "a text missing": (b'{"files": {"names/input.txt": {"sha256": "%s"}}}' % PG_SHA.encode(),
+                       "no names/input.txt in the archive"),
+}
+
+
+def bad_archive(path, manifest):
+    with tarfile.open(path, "w:xz") as tar:
+        info = tarfile.TarInfo("MANIFEST.json")
+        if manifest is None:
+            info.type = tarfile.DIRTYPE
+            tar.addfile(info)
+        else:
+            info.size = len(manifest)
+            tar.addfile(info, io.BytesIO(manifest))
+        info = tarfile.TarInfo("pg/input.txt")
+        info.size = 5
+        tar.addfile(info, io.BytesIO(b"text\n"))
+    return path
+
+
+@pytest.mark.parametrize("case", BAD_MANIFESTS)
+def test_a_malformed_manifest_is_one_line(case, tmp_path, capsys):
+    manifest, message = BAD_MANIFESTS[case]
+    archive = bad_archive(tmp_path / "blog-data.tar.xz", manifest)
+    with pytest.raises(CharlabError, match=f"^{re.escape(str(archive))}: ") as err:
+        blog.unpack_data(archive, tmp_path / "unpacked")
+    assert message in str(err.value) and "\n" not in str(err.value)
+    assert not (tmp_path / "unpacked").exists()  # nothing extracted from an archive that cannot be trusted
+    results = tmp_path / "results"
+    one_line_error(capsys, ["run", "--experiments", "pg", "--scale", "smoke", "--results", str(results),
+                            "--runs", str(tmp_path / "runs"), "--data-dir", str(archive)], message)
+    assert not results.exists()
 
 
 def test_time_batch_writes_timings_beside_the_references(tmp_path):

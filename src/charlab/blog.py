@@ -164,20 +164,64 @@ def pack_data(out: Path | str, experiments: list[str] | None = None, data_dir: P
     return out
 
 
+def _member_bytes(tar: tarfile.TarFile, archive: Path | str, name: str) -> bytes:
+    """The bytes of the file `name` in the archive; CharlabError when it is absent or not a file (a directory)."""
+    try:
+        member = tar.getmember(name)
+    except KeyError:
+        raise CharlabError(f"{archive}: no {name} in the archive; make one with `python -m charlab.blog pack-data`"
+                           ) from None
+    f = tar.extractfile(member)  # None for a directory, a device...; a link is followed inside the archive
+    if f is None:
+        raise CharlabError(f"{archive}: {name} is not a file in the archive")
+    return f.read()
+
+
+def _read_manifest(tar: tarfile.TarFile, archive: Path | str) -> dict:
+    """MANIFEST.json, checked for the shape pack-data writes: {"files": {"<dataset>/input.txt": {"sha256": hex}}}."""
+    try:
+        manifest = json.loads(_member_bytes(tar, archive, "MANIFEST.json"))
+    except (ValueError, RecursionError) as e:  # not UTF-8, not JSON, nested past reason
+        raise CharlabError(f"{archive}: MANIFEST.json is not valid JSON ({e})") from None
+    if not isinstance(manifest, dict):
+        raise CharlabError(f"{archive}: MANIFEST.json holds a JSON {_json_type(manifest)}, not an object")
+    files = manifest.get("files")
+    if not isinstance(files, dict):
+        what = (' has no "files" object naming each text' if files is None
+                else f'\'s "files" is a JSON {_json_type(files)}, not an object naming each text')
+        raise CharlabError(f"{archive}: MANIFEST.json{what}")
+    if not files:
+        raise CharlabError(f"{archive}: MANIFEST.json names no texts")
+    for name, info in files.items():
+        if not re.fullmatch(r"[a-z0-9-]+/input\.txt", name):
+            raise CharlabError(f"{archive}: unexpected file {name!r} in the manifest")
+        if not isinstance(info, dict):
+            raise CharlabError(f"{archive}: MANIFEST.json's entry for {name} is a JSON {_json_type(info)}, "
+                               "not an object with its sha256")
+        if not (isinstance(info.get("sha256"), str) and re.fullmatch(r"[0-9a-f]{64}", info["sha256"])):
+            raise CharlabError(f"{archive}: MANIFEST.json's entry for {name} has no sha256 (64 hex digits)")
+    return manifest
+
+
+def _json_type(value: Any) -> str:
+    """What a parsed JSON value is, in JSON's words."""
+    names = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
 def unpack_data(archive: Path | str, dest: Path | str) -> tuple[Path, dict]:
     """Extract a pack-data archive into `dest`, checking every text against its MANIFEST.json."""
     dest = Path(dest)
     try:
         with tarfile.open(archive, "r:xz") as tar:
-            manifest = json.load(tar.extractfile("MANIFEST.json"))
+            manifest = _read_manifest(tar, archive)
             for name, info in manifest["files"].items():
-                if not re.fullmatch(r"[a-z0-9-]+/input\.txt", name):
-                    raise CharlabError(f"{archive}: unexpected file {name!r} in the manifest")
                 target = dest / name
                 if target.is_file() and sha256_file(target) == info["sha256"]:
                     continue
+                data = _member_bytes(tar, archive, name)
                 target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(tar.extractfile(name).read())
+                target.write_bytes(data)
                 if sha256_file(target) != info["sha256"]:
                     raise CharlabError(f"{archive}: {name} does not match its sha256 in MANIFEST.json")
     except (OSError, tarfile.TarError, KeyError, ValueError) as e:

@@ -30,6 +30,7 @@ from charlab import datasets
 from charlab.datasets import DATASETS, Dataset, KnownCopy, Policy, Source
 from charlab.datasets import cli as datasets_cli
 from charlab.datasets import download as download_module
+from charlab.datasets import fetcher as fetcher_module
 from charlab.datasets.download import _is_offline
 from charlab.datasets.prepare import STEPS, strip_comment_header, strip_gutenberg
 from charlab.errors import CharlabError
@@ -314,6 +315,68 @@ def test_unchecked_file_without_validator_restarts(server, monkeypatch, tmp_path
     assert "Range" not in route.log[1]  # nothing could tell whether the file changed: start over
 
 
+def kept_part(folder: Path, url: str, data: bytes) -> Path:
+    """A `.part` left by an earlier run for `url`, holding `data`."""
+    part = folder / ".partial" / fetcher_module._partial_name(url)
+    part.parent.mkdir(parents=True, exist_ok=True)
+    part.write_bytes(data)
+    return part
+
+
+GARBAGE = b"not the beginning of this file; "
+
+
+@pytest.mark.parametrize("kept", [4000, len(TEXT)], ids=["shorter", "as long as the file"])
+def test_a_garbage_part_is_discarded_and_fetched_again_in_the_same_run(kept, server, monkeypatch, tmp_path, capsys):
+    url = server.url + "/text.txt"
+    route = serve(server, "/text.txt", TEXT)
+    register(monkeypatch, "fx", copy_source(server, sha256=sha(TEXT)))
+    kept_part(tmp_path / "fx", url, (GARBAGE * 1000)[:kept])
+    monkeypatch.setattr(datasets_cli, "fetch_dataset", lambda *a, **k: datasets.fetch_dataset(*a, **k, policy=FAST))
+    assert datasets.main(["fx", "--data-dir", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "fx" / "input.txt").read_bytes() == TEXT
+    assert resumed_at(route.log[0]) == kept and "Range" not in route.log[-1]  # trusted once, then from zero
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("fx: fetched from") and out[1] == (
+        f"  note: resuming the partial download of {url} gave wrong bytes (a leftover of an earlier run?): "
+        "discarded it and downloaded again from scratch"
+    )
+    assert not (tmp_path / "fx" / ".partial").exists()
+
+
+def test_a_garbage_part_is_fetched_again_only_once(server, monkeypatch, tmp_path):
+    url = server.url + "/text.txt"
+    route = serve(server, "/text.txt", TEXT)
+    register(monkeypatch, "fx", copy_source(server, sha256="0" * 64))  # the server's bytes never match
+    kept_part(tmp_path / "fx", url, GARBAGE * 100)
+    with pytest.raises(CharlabError) as err:
+        datasets.fetch("fx", tmp_path, progress=False, policy=FAST)
+    message = str(err.value)
+    assert "\n" not in message and "twice: resumed, then downloaded again from scratch" in message
+    assert len(route.log) == 2 and "Range" in route.log[0] and "Range" not in route.log[1]
+    assert_nothing_unverified(tmp_path / "fx")
+    assert not (tmp_path / "fx" / ".partial").exists()
+
+
+def test_a_part_without_a_resume_is_not_fetched_twice(server, monkeypatch, tmp_path):
+    route = serve(server, "/text.txt", TEXT)
+    register(monkeypatch, "fx", copy_source(server, sha256="0" * 64))
+    with pytest.raises(CharlabError) as err:
+        datasets.fetch("fx", tmp_path, progress=False, policy=FAST)
+    assert len(route.log) == 1 and "twice" not in str(err.value)  # nothing kept was trusted: no second try
+
+
+def test_a_garbage_part_from_an_http_mirror_is_fetched_again(server, monkeypatch, tmp_path):
+    serve(server, "/m/SHA256SUMS", f"{sha(TEXT)}  fx/input.txt\n".encode())
+    route = serve(server, "/m/fx/input.txt", TEXT)
+    register(monkeypatch, "fx", Source(("http://127.0.0.1:9/never",), "copy", "x"))
+    kept_part(tmp_path / "fx", server.url + "/m/fx/input.txt", GARBAGE * 100)
+    result = datasets.fetch_dataset("fx", tmp_path, mirror=server.url + "/m", progress=False, policy=FAST)
+    assert result.source["source"] == "mirror" and result.path.read_bytes() == TEXT
+    assert resumed_at(route.log[0]) == len(GARBAGE) * 100 and "Range" not in route.log[1]
+    assert "gave wrong bytes" in result.notes[0]
+
+
 def test_ctrl_c_during_preparation_removes_the_temporary_file(server, monkeypatch, tmp_path):
     serve(server, "/text.txt", TEXT)
     register(monkeypatch, "fx", copy_source(server))
@@ -395,6 +458,58 @@ def test_modified_input_is_detected_and_force_refetches(server, monkeypatch, tmp
     with pytest.raises(CharlabError, match="modified or corrupted.*--force"):
         datasets.fetch("fx", tmp_path, progress=False, policy=FAST)
     assert datasets.fetch("fx", tmp_path, force=True, progress=False, policy=FAST).read_bytes() == TEXT
+
+
+def read_only(monkeypatch, folder: Path) -> None:
+    """Make `folder` behave as on a read-only disk: opening a file for writing or making a folder fails with EROFS
+    (as root too, where permission bits are ignored), and its permission bits say so where they count."""
+    real_open = open
+
+    def refuse(path, mode="r", *args, **kwargs):
+        if any(c in mode for c in "wax+"):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, mode, *args, **kwargs)
+
+    def no_mkdir(self, mode=0o777, parents=False, exist_ok=False):
+        if exist_ok and self.is_dir():  # as mkdir(2) says EEXIST before EROFS
+            return
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(self))
+
+    monkeypatch.setattr(fetcher_module, "open", refuse, raising=False)
+    monkeypatch.setattr(Path, "mkdir", no_mkdir)
+    for path in [*folder.rglob("*"), folder]:
+        os.chmod(path, path.stat().st_mode & ~0o222)
+
+
+def test_a_verified_dataset_on_a_read_only_disk_needs_no_lock(server, monkeypatch, tmp_path, capsys):
+    route = serve(server, "/text.txt", TEXT)
+    register(monkeypatch, "fx", copy_source(server, sha256=sha(TEXT)))
+    register(monkeypatch, "fy", copy_source(server, sha256=sha(TEXT)))
+    register(monkeypatch, "fz", copy_source(server, sha256=sha(TEXT)))
+    for name in ("fx", "fz"):
+        datasets.fetch(name, tmp_path, progress=False, policy=FAST)
+        (tmp_path / name / ".lock").unlink()  # e.g. a shared data folder copied without its lock files
+    (tmp_path / "fz" / "input.txt").write_bytes(b"edited")
+    (tmp_path / "fy").mkdir()  # a dataset not fetched yet
+    requests_made = len(route.log)
+    try:
+        read_only(monkeypatch, tmp_path)
+        result = datasets.fetch_dataset("fx", tmp_path, progress=False, policy=FAST)
+        assert result.status == "present" and result.path.read_bytes() == TEXT
+        assert datasets.main(["fx", "--data-dir", str(tmp_path), "--quiet"]) == 0
+        assert capsys.readouterr().out.startswith("fx: present, verified (")
+        with pytest.raises(CharlabError) as err:  # nothing there: the lock is the first write, and says so
+            datasets.fetch("fy", tmp_path, progress=False, policy=FAST)
+        assert str(err.value) == (
+            f"cannot write {tmp_path / 'fy' / '.lock'}: {os.strerror(errno.EROFS)}; "
+            "choose another place with --data-dir"
+        )
+        with pytest.raises(CharlabError, match="modified or corrupted.*--force"):  # not hidden by the lock
+            datasets.fetch("fz", tmp_path, progress=False, policy=FAST)
+        assert len(route.log) == requests_made and not (tmp_path / "fx" / ".lock").exists()
+    finally:
+        for path in [tmp_path, *tmp_path.rglob("*")]:
+            os.chmod(path, path.stat().st_mode | 0o200)
 
 
 def test_users_own_input_is_left_alone(server, monkeypatch, tmp_path):

@@ -140,12 +140,15 @@ def download(
     label: str = "",
     session: requests.Session | None = None,
     blind_resume: bool = True,
+    on_resume: Callable[[int], None] | None = None,
 ) -> Path:
     """Download `url` into `part`, resuming what is already there; return `part` once the body is complete.
 
     Completeness means: as many bytes as the server announced (Content-Length / Content-Range). Whether they
     are the right bytes is the caller's business (checksums). `blind_resume=False` (for files no checksum will
     check) restarts a part that has no validator rather than trusting that the file did not change meanwhile.
+    `on_resume(offset)` is called whenever bytes already in `part` are kept (resumed after, or taken as the
+    whole file), so a caller whose checksum then fails knows the kept bytes may be to blame.
     """
     part.parent.mkdir(parents=True, exist_ok=True)
     session = session or requests.Session()
@@ -155,6 +158,8 @@ def download(
         while True:
             have = part.stat().st_size if part.exists() else 0
             if expected_size is not None and have == expected_size:
+                if on_resume is not None:
+                    on_resume(have)
                 return part
             if (expected_size is not None and have > expected_size) or (
                 have and not blind_resume and not _validator_path(part).exists()
@@ -162,7 +167,7 @@ def download(
                 discard(part)
                 have = 0
             try:
-                if _attempt(session, url, part, have, policy, bar):
+                if _attempt(session, url, part, have, policy, bar, on_resume):
                     return part
             except (
                 requests.ConnectionError,
@@ -190,7 +195,15 @@ def discard(part: Path) -> None:
     remove(_validator_path(part))
 
 
-def _attempt(session: requests.Session, url: str, part: Path, have: int, policy: Policy, bar: _Bar) -> bool:
+def _attempt(
+    session: requests.Session,
+    url: str,
+    part: Path,
+    have: int,
+    policy: Policy,
+    bar: _Bar,
+    on_resume: Callable[[int], None] | None = None,
+) -> bool:
     """One HTTP request. Returns True when `part` holds the complete body, False to restart from zero."""
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}  # identity: byte counts mean bytes
     if have:
@@ -201,6 +214,8 @@ def _attempt(session: requests.Session, url: str, part: Path, have: int, policy:
         if r.status_code == 416 and have:  # asked past the end: either complete already or a stale part
             _, total = _content_range(r.headers.get("Content-Range"))
             if total == have:
+                if on_resume is not None:
+                    on_resume(have)
                 return True
             discard(part)
             return False
@@ -213,6 +228,8 @@ def _attempt(session: requests.Session, url: str, part: Path, have: int, policy:
             if start != have:  # a range we did not ask for: start over rather than corrupt the file
                 discard(part)
                 return False
+            if on_resume is not None:
+                on_resume(have)
             mode = "ab"
         else:  # 200: the server sent the whole file (it ignores Range, or we asked from zero)
             have, mode = 0, "wb"

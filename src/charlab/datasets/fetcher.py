@@ -6,7 +6,11 @@ or Ctrl-C interrupts them, so the next run resumes with an HTTP Range request; d
 out wrong, or when the disk fails a write: a full disk must not stay full) and the prepared `input.txt.tmp`
 (always deleted unless installed). Installing is two atomic renames, SOURCE.json first and input.txt last, so
 input.txt marks a complete fetch. A lock file serialises concurrent fetches of the same dataset (e.g. notebooks
-executed in parallel).
+executed in parallel); a dataset already present is verified before any lock is taken, so a verified dataset on
+a read-only disk needs no write at all.
+
+A resumed download whose completed bytes fail verification is downloaded once more from scratch in the same run:
+the kept `.part` (from an earlier run, perhaps of another file, or a corrupted disk) may be what was wrong.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +65,31 @@ class FetchResult:
 
 class _SourceFailed(Exception):
     """One source did not work out; the message says which URL did what."""
+
+
+class _WrongBytes(_SourceFailed):
+    """A download completed, but its bytes failed verification (and were deleted)."""
+
+
+def _from_scratch(attempt: Callable[[], FetchResult], what: str) -> FetchResult:
+    """Run `attempt` again after a resumed download gave wrong bytes (all of them deleted by then), and say so.
+
+    The kept `.part` may have been the culprit: the beginning of another file, or bytes a disk corrupted.
+    """
+    try:
+        result = attempt()
+    except _WrongBytes as e:
+        raise _WrongBytes(f"{e}, twice: resumed, then downloaded again from scratch") from e.__cause__
+    except _SourceFailed as e:
+        raise _SourceFailed(
+            f"{e} (downloading again from scratch, after a resumed download gave wrong bytes, deleted)"
+        ) from e.__cause__
+    result.notes.insert(
+        0,
+        f"resuming the partial download of {what} gave wrong bytes (a leftover of an earlier run?): "
+        "discarded it and downloaded again from scratch",
+    )
+    return result
 
 
 @contextlib.contextmanager
@@ -147,9 +176,20 @@ def _record(
 
 
 def _from_mirror(entry: Dataset, mirror: Mirror, folder: Path, progress: bool | Progress) -> FetchResult:
+    where = mirror.url(f"{entry.name}/input.txt")
+    part = folder / ".partial" / _partial_name(where)
+    resumes = mirror.is_http and part.is_file() and part.stat().st_size > 0  # a local copy always starts at zero
+    try:
+        return _mirror_once(entry, mirror, part, folder, progress)
+    except _WrongBytes:
+        if not resumes:
+            raise
+    return _from_scratch(lambda: _mirror_once(entry, mirror, part, folder, progress), where)
+
+
+def _mirror_once(entry: Dataset, mirror: Mirror, part: Path, folder: Path, progress: bool | Progress) -> FetchResult:
     try:
         expected = mirror.expected_sha256(entry.name)
-        part = folder / ".partial" / _partial_name(mirror.url(f"{entry.name}/input.txt"))
         # a local copy takes a blink: a bar would only litter logs; callbacks still see every chunk
         url = mirror.get(entry.name, part, progress=progress if callable(progress) or mirror.is_http else False)
     except (MirrorError, DownloadError) as e:
@@ -159,7 +199,7 @@ def _from_mirror(entry: Dataset, mirror: Mirror, folder: Path, progress: bool | 
     sha = sha256_file(part)
     if sha != expected:
         discard(part)
-        raise _SourceFailed(
+        raise _WrongBytes(
             f"{url} served sha256 {sha[:12]}..., but the mirror's SHA256SUMS says {expected[:12]}... (deleted)"
         )
     size = part.stat().st_size
@@ -190,6 +230,26 @@ def _from_upstream(
     progress: bool | Progress,
     session: requests.Session,
 ) -> FetchResult:
+    resumed: list[str] = []  # URLs whose download kept bytes already on disk
+    try:
+        return _upstream_once(entry, source, folder, policy, progress, session, resumed)
+    except _WrongBytes:
+        if not resumed:
+            raise
+    return _from_scratch(
+        lambda: _upstream_once(entry, source, folder, policy, progress, session, []), ", ".join(resumed)
+    )
+
+
+def _upstream_once(
+    entry: Dataset,
+    source: Source,
+    folder: Path,
+    policy: Policy,
+    progress: bool | Progress,
+    session: requests.Session,
+    resumed: list[str],
+) -> FetchResult:
     partial = folder / ".partial"
     parts = []
     for url in source.urls:
@@ -205,6 +265,7 @@ def _from_upstream(
                 label=entry.name,
                 session=session,
                 blind_resume=source.sha256 is not None,  # unchecked files restart unless the server can tell
+                on_resume=lambda offset, url=url: resumed.append(url),
             )
         except DownloadError as e:
             raise _SourceFailed(str(e)) from e
@@ -213,7 +274,7 @@ def _from_upstream(
         if expected is not None and part.stat().st_size != expected:
             got = part.stat().st_size
             discard(part)
-            raise _SourceFailed(f"{url} served {got:,} bytes, expected {expected:,} (deleted)")
+            raise _WrongBytes(f"{url} served {got:,} bytes, expected {expected:,} (deleted)")
         parts.append(part)
     downloads = {url: sha256_file(p) for url, p in zip(source.urls, parts, strict=True)}
     prepared = partial / "input.txt.tmp"
@@ -224,7 +285,7 @@ def _from_upstream(
         remove(prepared)
         for p in parts:
             discard(p)
-        raise _SourceFailed(f"{', '.join(source.urls)}: {e} (deleted)") from e
+        raise _WrongBytes(f"{', '.join(source.urls)}: {e} (deleted)") from e
     sha, size = sha256_file(prepared), prepared.stat().st_size
     wrong = (source.sha256 is not None and sha != source.sha256) or (source.size is not None and size != source.size)
     if wrong:
@@ -232,7 +293,7 @@ def _from_upstream(
         for p in parts:
             discard(p)
         want = f"sha256 {source.sha256[:12]}..." if source.sha256 else f"{source.size:,} bytes"
-        raise _SourceFailed(
+        raise _WrongBytes(
             f"{', '.join(source.urls)} gave an input.txt with sha256 {sha[:12]}... "
             f"({size:,} bytes), expected {want} (deleted)"
         )
@@ -261,7 +322,7 @@ def _check_present(entry: Dataset, folder: Path) -> FetchResult:
     """Verify an installed input.txt against its SOURCE.json (a fast no-op when all is well)."""
     path = folder / "input.txt"
     record = read_source(folder)
-    if record is None or "sha256" not in record:
+    if not isinstance(record, dict) or not isinstance(record.get("sha256"), str):
         return FetchResult(entry.name, path, "unverified")
     sha = sha256_file(path)
     if sha != record["sha256"]:
@@ -303,12 +364,26 @@ def _fetch_dataset(
     if mirror is None:
         mirror = os.environ.get("CHARLAB_DATA_MIRROR") or None
     folder = data_dir / name
+    doubt = None
+    if (folder / "input.txt").is_file() and not force:
+        try:
+            return _check_present(entry, folder)  # reads only: a verified dataset needs no lock, no write
+        except CharlabError as e:
+            doubt = e  # perhaps a concurrent --force between its two renames: look again under the lock
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise CharlabError(f"cannot create {folder}: {e.strerror}; choose another place with --data-dir") from e
     session = requests.Session()
-    with _locked(folder / ".lock"):
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(_locked(folder / ".lock"))
+        except OSError as e:  # a read-only data dir: nothing can be fetched into it
+            if doubt is not None:
+                raise doubt from None
+            raise CharlabError(
+                f"cannot write {folder / '.lock'}: {e.strerror or e}; choose another place with --data-dir"
+            ) from e
         if (folder / "input.txt").is_file() and not force:
             return _check_present(entry, folder)
         (folder / ".partial").mkdir(exist_ok=True)
