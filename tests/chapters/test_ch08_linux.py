@@ -72,6 +72,14 @@ def test_verdicts_against_real_code():
                               "uses")[0] == "not reached at this scale"
 
 
+def test_a_measure_that_cannot_be_taken_reads_as_a_dash():
+    real = _measures(label="real", parse_errors=2)
+    none = _measures(label="LSTM", kept_chars=0, functions=0, clean_functions=0)
+    verdict, value, measured = ch08.syntax_verdict(none, real)
+    assert verdict == "not reached at this scale" and value == "– vs real 0.40 errors / 1,000 chars"
+    assert "– of the LSTM's 0 functions parse without error (real: 100%)" in measured
+
+
 def test_goldberg_verdict_and_table():
     real, lstm = _measures(label="real"), _measures(label="LSTM", bracket_errors=1)
     sloppy = _measures(label="20-gram", bracket_errors=20, copied_share=0.6)  # 2 errors / 1,000 chars

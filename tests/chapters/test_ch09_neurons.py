@@ -112,6 +112,16 @@ def test_share_verdict_thresholds(trained):
     assert verdict == "not reached at this scale" and value == "0.0% of 16 cells" and "17.6% by chance" in measured
 
 
+def test_interpretable_total_and_score_kind(trained):
+    _, _, s = trained
+    three = dataclasses.replace(s, interpretable=np.arange(s.num_cells) < 3)
+    none = dataclasses.replace(s, interpretable=np.zeros(s.num_cells, dtype=bool))
+    assert all(math.isfinite(b) for b in s.bars.values())  # three scorable features on 16 cells: chance 3 / 17
+    assert ch09.interpretable_total([three, none]) == (3, 32, pytest.approx(3 / 17))
+    assert ch09.share_table([three, none]).loc["all three", "chance level"] == f"{3 / 17:.1%}"
+    assert ch09.score_kind("inside { } (C)") == "AUC" and ch09.score_kind("{ } depth (C)") == "|r|"
+
+
 def test_share_verdict_holds_near_five_percent(trained):
     _, _, s = trained
     many = [dataclasses.replace(s, interpretable=np.arange(16) < (1 if i < 5 else 0)) for i in range(16)]
@@ -175,7 +185,11 @@ def test_views_and_widget_data(trained):
 
 def test_recording_matches_the_model_and_gates_are_summarised(trained):
     model, vocab, s = trained
-    assert ch09.recording_error(model, vocab, s) < 1e-5
+    was_training = model.training
+    for mode in (True, False):  # a check: it leaves the model's mode as it found it
+        model.train(mode)
+        assert ch09.recording_error(model, vocab, s) < 1e-5 and model.training is mode
+    model.train(was_training)
     sat = ch09.gate_saturation(s)
     assert set(sat) == {"i", "f", "o"} and all(0 <= a <= 1 and 0 <= b <= 1 and a + b <= 1 for a, b in sat.values())
 
@@ -209,7 +223,9 @@ def test_a_feature_that_rarely_changes_gets_no_bar(trained):
     s = ch09.study(BRACES, model, vocab, heldout, length=1500, context=50)
     assert math.isnan(s.bars["line position"]) and "line position" not in s.best()
     assert s.found("line position") is None and math.isfinite(s.bars["{ } depth (C)"])
-    assert "too rare" in ch09.discovery_table([s]).loc["Braces"].iloc[2]["best cell"]
+    rare = ch09.discovery_table([s]).loc["Braces"].iloc[2]
+    assert "too rare" in rare["best cell"] and rare["feature"] == "line position"
+    assert all(rare[c] == "–" for c in ("score", "trained", "untrained best", "cells above", "coded"))
 
 
 def test_gate_saturation_known_answer(trained):

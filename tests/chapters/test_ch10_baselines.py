@@ -74,12 +74,31 @@ def _grid(values, spread=0.01):
     return out[::-1]  # any order: the chapter groups by model and seed
 
 
+def test_pct_shows_a_missing_share_as_a_dash():
+    assert ch10.pct(0.123) == "12%" and ch10.pct(math.nan) == "–"
+
+
 def test_compare_needs_the_mean_and_every_seed():
     assert ch10.compare([1.00, 1.02], [1.10, 1.12]) == 1
     assert ch10.compare([1.10, 1.12], [1.00, 1.02]) == -1
     assert ch10.compare([1.00, 1.15], [1.12, 1.14]) == 0  # means 0.055 apart, but one seed of a is behind b's
     assert ch10.compare([1.000, 1.001], [1.005, 1.006]) == 0  # separated, but by less than NOISE
     assert ch10.seeds_text([1.0, 1.5]) == "1.250 (1.000, 1.500)"
+
+
+def test_ranking_orders_the_models_and_says_where_the_seeds_separate_them():
+    # means: LSTM 2L 1.30 < GRU 2L 1.35 < GRU 1L 1.40 < LSTM 1L 1.42 < RNN 2L 1.55 < RNN 1L 1.60; the LSTM 1L's
+    # seeds (1.38, 1.46) straddle the GRU 1L's (1.395, 1.405), so those two are not separated
+    values = {("rnn", 1): 1.6, ("gru", 1): 1.4, ("lstm", 1): (1.38, 1.46), ("rnn", 2): 1.55, ("gru", 2): 1.35,
+              ("lstm", 2): 1.3}
+    assert ch10.ranking(_grid(values)) == (
+        "LSTM 2L (1.300), ahead of GRU 2L (1.350), ahead of GRU 1L (1.400), not separated from LSTM 1L (1.420), "
+        "ahead of vanilla RNN 2L (1.550), ahead of vanilla RNN 1L (1.600)")
+    # two models 0.005 apart with separated seeds: within NOISE, not an ordering
+    close = {k: 1.5 + 0.1 * i for i, k in enumerate(ch10.GRID)}
+    close[("gru", 1)] = 1.505
+    assert "vanilla RNN 1L (1.500), not separated from GRU 1L (1.505), ahead of LSTM 1L (1.700)" in \
+        ch10.ranking(_grid(close, spread=0.002))
 
 
 def test_cell_verdicts():

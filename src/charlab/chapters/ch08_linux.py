@@ -25,7 +25,7 @@ from charlab.analysis.csource import (
     trim_to_top_level,
 )
 from charlab.presets import for_scale
-from charlab.tables import table
+from charlab.tables import cell, table
 
 SIZES = {  # samples per kind of text; Goldberg's samples are fewer: his sampler draws one character per step in Python
     "smoke": dict(num_samples=3, ngram_samples=2, sample_len=1500, burn_in=200, goldberg_orders=(5, 8)),
@@ -153,7 +153,7 @@ def plot_measures(rows: Sequence[CodeMeasures], real: CodeMeasures) -> plt.Figur
 # from headers) too.
 
 def _fmt(v: float, pct: bool = False) -> str:
-    return "–" if math.isnan(v) else (f"{v:.0%}" if pct else f"{v:.2f}")
+    return cell(v, "{:.0%}" if pct else "{:.2f}")
 
 
 def syntax_verdict(lstm: CodeMeasures, real: CodeMeasures) -> tuple[str, str, str]:

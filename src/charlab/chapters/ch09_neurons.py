@@ -24,11 +24,12 @@ from charlab.analysis import features as ft
 from charlab.batching import split_sizes
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
-from charlab.model import CharRNN
+from charlab.model import CharRNN, inference
 from charlab.neurons import Recording, ablate, record
 from charlab.presets import for_scale
 from charlab.tables import table
 from charlab.text import Vocab, read_text
+from charlab.units import bits
 from charlab.widgets.neurons import encode_firing
 
 # How much held-out text the chapter reads per model, and how much of it the page shows.
@@ -40,7 +41,6 @@ SIZES = {
     "blog": dict(stretch=10000, context=500, random_cells=32, random_sets=5, view_chars=400, widget_chars=2000,
                  widget_cells=24),
 }
-LN2 = math.log(2)
 MIN_EVENTS = 6  # a feature must switch (or step unusually) this often on the stretch to be scored
 POST_SHARE = 0.05  # "about 5% of them turn out to have learned quite interesting and interpretible algorithms"
 
@@ -185,12 +185,19 @@ def study(subject: Subject, model: CharRNN, vocab: Vocab, heldout: str, length: 
                  ft.interpretable(scores, bars), model.config.hidden_size)
 
 
+def interpretable_total(studies: Sequence[Study]) -> tuple[int, int, float]:
+    """All models together: (interpretable cells, cells, the share of cells expected by chance), the chance share
+    being each model's `Study.chance_share` weighted by its number of cells."""
+    cells = sum(s.num_cells for s in studies)
+    n = int(sum(s.interpretable.sum() for s in studies))
+    return n, cells, sum(s.chance_share() * s.num_cells for s in studies) / cells
+
+
 def recording_error(model: CharRNN, vocab: Vocab, s: Study) -> float:
     """The largest difference between the recorded losses and top-k probabilities and those of nn.LSTM's own
     forward pass on the same text: the step-by-step recomputation checked on the chapter's real model."""
     ids = torch.as_tensor(vocab.encode(s.context + s.text))[None]
-    model.eval()
-    with torch.no_grad():
+    with inference(model):  # a check: the model's mode is left as it was
         logits, _ = model(ids.to(model.head.weight.device))
     ref = F.log_softmax(logits[0, len(s.context):].float(), -1).cpu()
     loss = -ref[:-1].gather(1, ids[0, len(s.context) + 1:, None])[:, 0]
@@ -259,7 +266,7 @@ def ablation(s: Study, model: CharRNN, vocab: Vocab, random_cells: int, random_s
 
 def _bits(losses: np.ndarray, where: np.ndarray | None = None) -> float:
     x = losses if where is None else losses[..., where]
-    return float(np.mean(x) / LN2) if x.size else math.nan
+    return bits(float(np.mean(x))) if x.size else math.nan
 
 
 @dataclass(frozen=True)
@@ -290,7 +297,8 @@ def cell_effects(s: Study, a: Ablation) -> dict[str, CellEffect]:
 
 # ------------------------------------------------------------------------------------------------------ tables
 
-def _score_kind(feature: str) -> str:
+def score_kind(feature: str) -> str:
+    """What a cell's score for `feature` is: "AUC" for a binary feature, "|r|" (|correlation|) for a graded one."""
     return "AUC" if ft.FEATURES[feature].binary else "|r|"
 
 
@@ -302,12 +310,12 @@ def discovery_table(studies: Sequence[Study]) -> pd.DataFrame:
         for f in s.subject.features:
             bar = s.bars[f]
             if not math.isfinite(bar) or f not in best:
-                rows.append({"model": s.subject.label, "feature": f, "score": "–",
+                rows.append({"model": s.subject.label, "feature": f, "score": None,
                              "best cell": f"too rare ({int(ft.events(s.values[f]).sum())} events)",
-                             "trained": math.nan, "untrained best": math.nan, "cells above": "–", "coded": "–"})
+                             "trained": None, "untrained best": None, "cells above": None, "coded": None})
                 continue
             cell, score = best[f]
-            rows.append({"model": s.subject.label, "feature": f, "score": _score_kind(f),
+            rows.append({"model": s.subject.label, "feature": f, "score": score_kind(f),
                          "best cell": s.cell_name(cell), "trained": score, "untrained best": bar,
                          "cells above": int(np.sum(np.nan_to_num(s.scores[f], nan=-1) > bar)),
                          "coded": "yes" if score > bar else "no"})
@@ -317,9 +325,9 @@ def discovery_table(studies: Sequence[Study]) -> pd.DataFrame:
 def share_table(studies: Sequence[Study]) -> pd.DataFrame:
     rows = [{"model": s.subject.label, "cells": s.num_cells, "interpretable": int(s.interpretable.sum()),
              "share": s.interpretable.mean(), "chance level": s.chance_share()} for s in studies]
-    cells, n = sum(r["cells"] for r in rows), sum(r["interpretable"] for r in rows)
+    n, cells, chance = interpretable_total(studies)
     rows.append({"model": "all three", "cells": cells, "interpretable": n, "share": n / cells,
-                 "chance level": sum(s.chance_share() * s.num_cells for s in studies) / cells})
+                 "chance level": chance})
     return table(rows, {"share": "{:.1%}", "chance level": "{:.1%}"})
 
 
@@ -395,7 +403,7 @@ def plot_scores(studies: Sequence[Study]) -> plt.Figure:
                 ax.scatter(scores, y + dy + rng.uniform(-0.1, 0.1, len(scores)), s=3, color=colour, alpha=0.5,
                            linewidths=0)
             ax.plot([s.bars[f]] * 2, [y - 0.4, y + 0.4], color="#d62728", lw=1.5)
-        ax.set_yticks(range(len(fs)), [f"{f} ({_score_kind(f)})" for f in fs], fontsize=8)
+        ax.set_yticks(range(len(fs)), [f"{f} ({score_kind(f)})" for f in fs], fontsize=8)
         ax.set_xlim(0, 1)
         ax.set_ylim(len(fs) - 0.5, -0.5)
         ax.set_title(f"{s.subject.label}: blue trained cells, grey untrained, red the untrained best", fontsize=9)
@@ -471,7 +479,7 @@ def widget_data(s: Study, length: int, cells: int) -> dict:
     ranked = s.ranked()[:cells]
     return dict(
         text=s.text[start:end],
-        cells=[{"label": f"{s.cell_name(c)}: {f}, {_score_kind(f)} {score:.2f} "
+        cells=[{"label": f"{s.cell_name(c)}: {f}, {score_kind(f)} {score:.2f} "
                          f"(untrained best {s.bars[f]:.2f})",
                 "firing": encode_firing(firing[start:end, c])} for c, f, score in ranked],
         guesses=["".join(g) for g in guesses[start:end]],
@@ -487,10 +495,8 @@ def share_verdict(studies: Sequence[Study]) -> tuple[str, str, str]:
     cells (all layers of the three models) that code one of the features better than any untrained cell. *Holds*
     when it is within a factor of 2 of 5%; *holds partly* when it is above chance but outside that range;
     *not reached at this scale* when it is not above twice the chance level (`Study.chance_share`)."""
-    cells = sum(s.num_cells for s in studies)
-    n = int(sum(s.interpretable.sum() for s in studies))
+    n, cells, chance = interpretable_total(studies)
     share = n / cells
-    chance = sum(s.chance_share() * s.num_cells for s in studies) / cells
     per = "; ".join(f"{s.subject.label} {int(s.interpretable.sum())} of {s.num_cells}" for s in studies)
     value = f"{share:.1%} of {cells} cells"
     measured = (f"{n} of {cells} cells ({share:.1%}) code at least one of the chapter's features better than every "
@@ -527,7 +533,7 @@ def wiki_cells_verdict(s: Study) -> tuple[str, str, str]:
     found = {f: s.found(f) for f in WIKI_CELLS}
     best = s.best()
     parts = [f"{f}: " + (f"too rare in the stretch to score (< {MIN_EVENTS} events)" if ok is None else
-                         f"{s.cell_name(best[f][0])} {_score_kind(f)} {best[f][1]:.2f} vs untrained "
+                         f"{s.cell_name(best[f][0])} {score_kind(f)} {best[f][1]:.2f} vs untrained "
                          f"{s.bars[f]:.2f}" + ("" if ok else " (not above)")) for f, ok in found.items()]
     testable = [f for f, ok in found.items() if ok is not None]
     n = sum(bool(ok) for ok in found.values())
@@ -550,7 +556,7 @@ def cell_verdict(s: Study, feature: str, effect: CellEffect | None) -> tuple[str
         return ("not testable here", "too rare in the stretch",
                 f"'{feature}' changes fewer than {MIN_EVENTS} times in the {s.subject.label} stretch")
     cell, score = s.best()[feature]
-    kind = _score_kind(feature)
+    kind = score_kind(feature)
     value = f"{kind} {score:.2f} (untrained best {s.bars[feature]:.2f})"
     measured = (f"on held-out {s.subject.label}, {s.cell_name(cell)} codes '{feature}' with {kind} {score:.2f}; the "
                 f"best of the untrained model's {s.num_cells} cells reaches {s.bars[feature]:.2f}")

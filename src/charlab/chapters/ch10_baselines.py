@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -30,10 +31,12 @@ from charlab.analysis.textstats import distinct_ngram_ratio, unknown_word_share,
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
 from charlab.model import CharRNN, ModelConfig
+from charlab.plots import bits_axis
 from charlab.presets import for_scale
+from charlab.tables import cell as format_cell
 from charlab.tables import table
+from charlab.units import bits
 
-LN2 = math.log(2)
 SIZES = {
     # orders: the n-gram orders scored (at cpu scale 9 and 11 are left out to save time: the curves change little
     # there, and a higher order costs more to count and score than a lower one); goldberg_orders: unsmoothed orders
@@ -70,7 +73,7 @@ def sizes(scale: str) -> dict[str, Any]:
 
 def pct(v: float) -> str:
     """A share as a whole percentage, "–" when it is undefined (NaN), as in the tables."""
-    return "–" if math.isnan(v) else f"{v:.0%}"
+    return format_cell(v, "{:.0%}")
 
 
 # --------------------------------------------------------------------------------------------------- n-grams
@@ -85,9 +88,9 @@ def ngram_summary(kn: Mapping[str, Sequence[KNResult]], lstm: Mapping[str, float
         ours = lstm[name]
         span = unigram - ours
         rows.append({"dataset": name, "best order": best.order, "best n-gram (nats/char)": best.val_loss,
-                     "best n-gram (bits/char)": best.val_loss / LN2, "LSTM (nats/char)": ours,
-                     "LSTM (bits/char)": ours / LN2, "gap (nats/char)": best.val_loss - ours,
-                     "gap (bits/char)": (best.val_loss - ours) / LN2,
+                     "best n-gram (bits/char)": bits(best.val_loss), "LSTM (nats/char)": ours,
+                     "LSTM (bits/char)": bits(ours), "gap (nats/char)": best.val_loss - ours,
+                     "gap (bits/char)": bits(best.val_loss - ours),
                      "gap left": (best.val_loss - ours) / span if span > 0 else math.nan})
     return rows
 
@@ -122,8 +125,7 @@ def plot_ngrams(kn: Mapping[str, Sequence[KNResult]], lstm: Mapping[str, float],
         ax.set_title(name)
         ax.set_xlabel("order (context = order - 1 characters)")
         ax.set_ylabel("held-out loss (nats/char)")
-        bits = ax.secondary_yaxis("right", functions=(lambda n: n / LN2, lambda b: b * LN2))
-        bits.set_ylabel("bits/char")
+        bits_axis(ax)
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
@@ -231,6 +233,20 @@ def compare(a: Sequence[float], b: Sequence[float]) -> int:
     return 0
 
 
+def ranking(runs: Sequence[GridRun]) -> str:
+    """The models by the mean held-out loss of their seeds, best first, each against the next: *ahead of* when
+    `compare` separates the two (the seeds agree and the means differ by more than NOISE), *not separated from*
+    otherwise. "LSTM 2L (1.300), ahead of GRU 2L (1.350), not separated from ..." (means in nats/char)."""
+    h = heldouts(runs)
+    mean = {k: float(np.mean(v)) for k, v in h.items()}
+    order = sorted(mean, key=mean.get)
+    text = f"{CELL_NAMES[order[0][0]]} {order[0][1]}L ({mean[order[0]]:.3f})"
+    for a, b in pairwise(order):
+        step = "ahead of" if compare(h[a], h[b]) == 1 else "not separated from"
+        text += f", {step} {CELL_NAMES[b[0]]} {b[1]}L ({mean[b]:.3f})"
+    return text
+
+
 def seeds_text(values: Sequence[float]) -> str:
     """Mean and every seed's value: "1.812 (1.803, 1.821)"."""
     return f"{np.mean(values):.3f} ({', '.join(f'{v:.3f}' for v in values)})"
@@ -248,7 +264,7 @@ def grid_table(runs: Sequence[GridRun]) -> pd.DataFrame:
                      "wall time per run (s)": float(np.mean([r.seconds for r in rs])),
                      "held-out loss, mean (nats/char)": float(np.mean(h)),
                      "seeds": ", ".join(f"{r.seed}: {r.heldout:.3f}" for r in rs),
-                     "spread": max(h) - min(h), "bits/char (mean)": float(np.mean(h)) / LN2,
+                     "spread": max(h) - min(h), "bits/char (mean)": bits(float(np.mean(h))),
                      "short pieces, mean (nats/char)": float(np.mean([r.best_val for r in rs]))})
     return table(rows, {"wall time per run (s)": "{:.0f}", "held-out loss, mean (nats/char)": "{:.3f}",
                         "spread": "{:.3f}", "bits/char (mean)": "{:.3f}", "short pieces, mean (nats/char)": "{:.3f}"})
