@@ -2,6 +2,7 @@
 
 import errno
 import os
+import re
 import subprocess
 import sys
 
@@ -253,3 +254,82 @@ def test_resume_says_when_it_goes_back_to_the_best_checkpoint(capsys, tmp_path, 
     assert code == 0
     assert err.startswith("charlab: note: last.safetensors cannot be loaded (") and err.count("\n") == 1
     assert "using best.safetensors instead: resuming from iteration " in err
+
+
+def _resave(run_dir, **meta_changes):
+    """Rewrite the run's checkpoints with some metadata changed (or removed, with None)."""
+    import json as _json
+
+    from safetensors import safe_open
+    from safetensors.torch import save_file
+
+    for name in ("last.safetensors", "best.safetensors"):
+        path = run_dir / name
+        with safe_open(str(path), "pt") as f:
+            meta = _json.loads(f.metadata()["charlab"])
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+        for key, value in meta_changes.items():
+            if value is None:
+                meta.pop(key, None)
+                tensors = {k: v for k, v in tensors.items() if not (key == "optimizer" and k.startswith("optim."))}
+            else:
+                meta[key] = value
+        save_file(tensors, str(path), metadata={"charlab": _json.dumps(meta)})
+
+
+@pytest.mark.parametrize("changes, pattern", [
+    (dict(optimizer=None), "optimizer state missing or of the wrong kind"),  # a results model.safetensors
+    (dict(train_config=None), "train_config missing or of the wrong kind"),
+    (dict(iter="5"), "iter missing or of the wrong kind"),
+    (dict(train_config=["lstm", 8]), "train_config missing or of the wrong kind"),
+], ids=["weights-only", "no-config", "iter-string", "config-list"])
+def test_resume_from_a_checkpoint_that_cannot_continue_a_run_is_one_line(capsys, tiny_run, text_file, changes,
+                                                                         pattern):
+    _resave(tiny_run, **changes)
+    code, _, err = run(capsys, "train", str(text_file), "--out", str(tiny_run), "--resume", "--max-iters", "4")
+    assert_one_line_error(code, err, f"cannot continue a run: {pattern}")
+
+
+def test_ctrl_c_before_the_command_has_started_is_one_line(capsys, monkeypatch):
+    def interrupted(*args, **kwargs):  # Ctrl-C while the command still imports torch, at a fixed point
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("charlab.cli.build_parser", interrupted)
+    code, out, err = run(capsys, "presets")
+    assert code == 130 and out == "" and err == "charlab: interrupted\n"
+
+
+def test_a_second_ctrl_c_while_the_program_exits_is_ignored():
+    # An exit handler that sends SIGINT to the process: the second Ctrl-C arriving after main() returned, at a
+    # fixed point instead of a few milliseconds that a busy machine would make flaky.
+    code = ("import atexit, os, signal, sys\n"
+            "from charlab.cli import entry\n"
+            "atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+            "sys.argv = ['charlab', 'presets']\n"
+            "entry()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "smoke" in done.stdout
+    assert done.stderr == "", done.stderr  # no "Exception ignored in atexit callback ... KeyboardInterrupt"
+
+
+def test_a_model_too_large_for_the_machine_is_refused_before_allocating(capsys, tmp_path, text_file):
+    code, _, err = run(capsys, "train", str(text_file), "--preset", "smoke", "--out", str(tmp_path / "r"),
+                       "--hidden-size", "100000", "--quiet")
+    assert_one_line_error(code, err, "training this LSTM 1x100000 (")
+    assert re.search(r"needs about [\d,.]+ GiB, and the CPU has [\d,.]+ GiB free: use a smaller --hidden-size", err)
+    assert not (tmp_path / "r" / "last.safetensors").exists()
+
+
+def test_a_text_too_short_for_a_validation_split_says_so(capsys, tmp_path):
+    short = write(tmp_path / "two.txt", b"ab")
+    code, out, err = run(capsys, "train", str(short), "--preset", "smoke", "--out", str(tmp_path / "r"), "--quiet",
+                         "--max-iters", "2", "--batch-size", "1", "--seq-len", "1")
+    assert code == 0, err
+    assert "charlab: note: no validation split: 2 character(s) x val_frac 0.1 rounds to none" in err
+    assert "no validation loss (no validation split)" in out and "nan" not in out and "inf" not in out
+
+
+@pytest.mark.parametrize("temperature", ["1e300", "101"])
+def test_a_temperature_that_would_sample_uniform_noise_is_refused(capsys, tiny_run, temperature):
+    code, _, err = run(capsys, "sample", str(tiny_run), "--temperature", temperature, "--length", "5")
+    assert_one_line_error(code, err, "every character becomes about equally likely (uniform noise)")

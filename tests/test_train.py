@@ -312,3 +312,24 @@ def test_resume_applies_and_records_what_may_change(text_file, tmp_path, capsys)
     assert main(["train", str(text_file), "--out", str(run), "--resume", "--preset", "smoke"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--preset cannot replace" in err
+
+
+def test_state_resets_are_staggered_over_the_streams_and_a_pure_function_of_the_chunk():
+    from charlab.train import reset_rows, zero_rows
+
+    rows = torch.stack([reset_rows(c, 4, 8) for c in range(8)])  # 8 streams, each reset every 4 chunks
+    assert rows.sum(dim=0).tolist() == [2] * 8  # every stream twice in 8 chunks...
+    assert rows.sum(dim=1).tolist() == [2] * 8  # ...and the resets spread evenly over the chunks
+    assert rows[0].tolist() == [True, True, False, False, False, False, False, False]
+    assert not reset_rows(3, 0, 8).any()  # 0: only at an epoch's start (char-rnn)
+    h, c = torch.ones(2, 8, 3), torch.full((2, 8, 3), 2.0)
+    zh, zc = zero_rows((h, c), rows[0])
+    assert zh[:, :2].abs().sum() == 0 and zc[:, :2].abs().sum() == 0 and torch.equal(zc[:, 2:], c[:, 2:])
+
+
+def test_a_config_saved_before_state_resets_existed_resumes_as_it_was_trained():
+    from charlab.config import TrainConfig
+
+    saved = {k: v for k, v in TINY.to_dict().items() if k != "state_reset_every"}
+    assert TrainConfig.from_dict(saved).state_reset_every == 0
+    assert TrainConfig.from_dict(TINY.to_dict()).state_reset_every == TINY.state_reset_every

@@ -62,13 +62,12 @@ from .checkpoint import LAST, load_checkpoint, save_checkpoint
 from .datasets import dataset_path, ensure, sha256_file
 from .datasets.names import prepare_names
 from .device import resolve_device
-from .errors import CharlabError, did_you_mean
+from .errors import CharlabError, TrainingInterrupted, did_you_mean
 from .presets import normalize_scale, preset_for
 from .provenance import device_description, format_duration, git_state, gpu_name
 from .runs import load_metrics, run_dir_for, run_key, train_or_reuse
 from .sampling import sample
 from .timing import time_per_batch
-from .train import TrainingInterrupted
 
 EXPERIMENTS = {  # experiment (its `<experiment>-blog` preset) -> dataset (data/<dataset>/input.txt)
     "pg": "pg", "shakespeare": "shakespeare", "warpeace": "warpeace", "names": "names",

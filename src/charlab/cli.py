@@ -10,6 +10,7 @@ import argparse
 import codecs
 import math
 import os
+import signal
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import fields
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import TrainConfig
-from .errors import CharlabError
+from .errors import CharlabError, TrainingInterrupted
 from .units import bits
 
 
@@ -76,11 +77,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     if os.environ.get("RANK", "0") != "0":  # under torchrun, rank 0 reports for all
         return 0
     final = result.metrics[-1]["val_loss"] if result.metrics else math.nan
-    print(
-        f"done: {result.iters} iterations ({result.epoch:.2f} epochs), final val loss {final:.4f} nats/char, "
-        f"best {result.best_val_loss:.4f} ({bits(result.best_val_loss):.4f} bits/char); "
-        f"checkpoints in {result.run_dir}"
-    )
+    losses = ("no validation loss (no validation split)" if math.isnan(final) else
+              f"final val loss {final:.4f} nats/char, best {result.best_val_loss:.4f} "
+              f"({bits(result.best_val_loss):.4f} bits/char)")
+    print(f"done: {result.iters} iterations ({result.epoch:.2f} epochs), {losses}; checkpoints in {result.run_dir}")
     return 0
 
 
@@ -236,10 +236,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .train import TrainingInterrupted
-
-    args = build_parser().parse_args(argv)
-    try:
+    try:  # from the first moment: a Ctrl-C while the command still imports torch is one line too
+        args = build_parser().parse_args(argv)
         return args.func(args)
     except TrainingInterrupted as e:
         if os.environ.get("RANK", "0") == "0":  # under torchrun every rank stopped at the same iteration
@@ -256,5 +254,14 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def entry() -> None:
+    """The `charlab` program: `main`, then the exit. Python's exit handlers run after `main` has returned; a second
+    Ctrl-C arriving then (a few milliseconds after the first) printed "Exception ignored in atexit callback", so the
+    program ignores SIGINT once it has its exit status."""
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

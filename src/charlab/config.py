@@ -31,6 +31,7 @@ _RANGES = (
     ("grad_clamp", 0, math.inf, False), ("max_iters", 0, math.inf, False), ("max_epochs", 0, math.inf, True),
     ("max_time_s", 0, math.inf, False), ("eval_interval", 1, math.inf, False),
     ("eval_max_chunks", 0, math.inf, False), ("seed", 0, 2**63 - 1, False), ("threads", 0, 4096, False),
+    ("state_reset_every", 0, math.inf, False),
 )
 
 # What `--resume` may change: how long and how fast the run goes on (applied, and recorded in config.json). Every
@@ -43,8 +44,11 @@ RESUMABLE = frozenset({
 })
 FIXED_ON_RESUME = frozenset({
     "cell", "hidden_size", "num_layers", "dropout", "embedding_dim", "batch_size", "seq_len", "val_frac",
-    "test_frac", "encoding_errors", "byte_level", "optimizer", "seed",
+    "test_frac", "encoding_errors", "byte_level", "optimizer", "seed", "state_reset_every",
 })
+
+
+SAVED_BEFORE = {"state_reset_every": 0}  # a saved config without these fields was trained with these values
 
 
 def check_device(name: str) -> None:
@@ -79,6 +83,10 @@ class TrainConfig:
     weight_decay: float = 0.0
     grad_clip: float = 0.0  # max global gradient norm; 0 = off
     grad_clamp: float = 5.0  # char-rnn's element-wise clamp to [-c, c]; 0 = off
+    # Each stream's carried state is zeroed every this many chunks, staggered across the streams, so that every run,
+    # however short, practises reading from the all-zero state that sampling and scoring start from. 0: only at an
+    # epoch's start, as char-rnn (a run shorter than an epoch then met the zero state once, at its first update).
+    state_reset_every: int = 16
     # duration and bookkeeping
     max_iters: int = 0  # 0 = run max_epochs
     max_epochs: float = 50.0
@@ -115,7 +123,9 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
-        return cls().with_overrides(**d)
+        """A saved config. One saved before a field existed gets the value that means what it was trained with:
+        `state_reset_every` 0 (char-rnn's reset at an epoch's start only)."""
+        return cls().with_overrides(**{**SAVED_BEFORE, **d})
 
     def lr_at(self, it: int, iters_per_epoch: int, total_iters: int, elapsed_s: float) -> float:
         """The learning rate of iteration `it`: linear warm-up, then char-rnn's x lr_decay per epoch after

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 
 from .config import check_device
@@ -29,3 +31,26 @@ def resolve_precision(name: str, device: torch.device) -> torch.dtype:
         fast = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_fast_bf16()
         return torch.bfloat16 if fast else torch.float32
     return torch.bfloat16 if name == "bf16" else torch.float32
+
+
+def available_bytes(device: torch.device) -> int | None:
+    """Memory free for a new model: the GPU's free memory, or the machine's MemAvailable (None when unknown)."""
+    if device.type == "cuda":
+        return torch.cuda.mem_get_info(device)[0]
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_fits(what: str, need: int, device: torch.device, available: int | None = None) -> None:
+    """One line, before anything is allocated, when `need` bytes will not fit in what `device` has free."""
+    available = available_bytes(device) if available is None else available
+    if available is not None and need > available:
+        gib = 2**30
+        raise CharlabError(f"{what} needs about {need / gib:,.1f} GiB, and the {device.type.upper()} has "
+                           f"{available / gib:,.1f} GiB free: use a smaller --hidden-size, --num-layers or "
+                           "--batch-size")

@@ -15,6 +15,10 @@ class CharlabError(Exception):
     """A problem with the user's input or environment, explained in one line."""
 
 
+class TrainingInterrupted(CharlabError):
+    """Ctrl-C (or SIGTERM, SIGHUP) arrived during training; a checkpoint was written first."""
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ' (did you mean X?)' for the closest choice, or '' when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)

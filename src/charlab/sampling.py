@@ -17,6 +17,7 @@ from .model import CharRNN, State, inference
 from .text import Vocab
 
 MIN_TEMPERATURE = 1e-3  # below this sampling is argmax in all but name, and logits / T overflow float32 near 1e-38
+MAX_TEMPERATURE = 100.0  # above this every character is about equally likely: uniform noise whatever the model
 MAX_CHARACTERS = 50_000_000  # num x length held in memory at once by `sample` (`generate` streams)
 
 
@@ -29,6 +30,10 @@ def check_options(temperature: float, top_k: int | None, length: int, num: int, 
     if 0 < temperature < MIN_TEMPERATURE:
         raise CharlabError(f"temperature {temperature:g} is too close to 0 to compute; use 0, which means argmax, "
                            f"or at least {MIN_TEMPERATURE:g}")
+    if temperature > MAX_TEMPERATURE:
+        raise CharlabError(f"temperature {temperature:g} is above {MAX_TEMPERATURE:g}: the model's preferences vanish "
+                           "and every character becomes about equally likely (uniform noise); use at most "
+                           f"{MAX_TEMPERATURE:g} (the post samples at 0.5 to 1)")
     if top_k is not None and top_k < 1:
         raise CharlabError(f"top_k must be a positive integer, got {top_k}")
     if length < 0 or num < 1:

@@ -43,8 +43,8 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .config import TrainConfig
-from .device import PRECISION_NAMES, resolve_device, resolve_precision
-from .errors import CharlabError
+from .device import PRECISION_NAMES, check_fits, resolve_device, resolve_precision
+from .errors import CharlabError, TrainingInterrupted
 from .evaluate import score_ids
 from .model import CharRNN, ModelConfig, State, detach_state
 from .process import Ranks, deferred_stop
@@ -55,10 +55,6 @@ from .threads import thread_policy
 from .units import bits
 
 DIVERGED_FACTOR = 3.0  # losses above 3 x ln V: an untrained model scores ln V, and training only goes down from there
-
-
-class TrainingInterrupted(CharlabError):
-    """Ctrl-C arrived; a checkpoint was written first."""
 
 
 @dataclass
@@ -108,6 +104,24 @@ def update(model: CharRNN, optimizer: torch.optim.Optimizer, loss: torch.Tensor,
     optimizer.step()
 
 
+def reset_rows(chunk: int, every: int, batch: int) -> torch.Tensor:
+    """Which of the `batch` streams start chunk `chunk` from the all-zero state (bool, batch): stream s every
+    `every` chunks, shifted by s * every // batch, so the resets are spread over the streams and the chunks. A pure
+    function of the chunk and the stream, so resuming and torchrun's ranks reset exactly as one process does."""
+    if every <= 0:
+        return torch.zeros(batch, dtype=torch.bool)
+    offsets = torch.arange(batch) * every // batch
+    return (chunk + offsets) % every == 0
+
+
+def zero_rows(state: State, rows: torch.Tensor) -> State:
+    """`state` (layers x batch x hidden, or an LSTM's pair) with the streams `rows` set to zero."""
+    if not rows.any():
+        return state
+    keep = (~rows).to(device=(state[0] if isinstance(state, tuple) else state).device)[None, :, None]
+    return tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
+
+
 class Trainer:
     def __init__(
         self,
@@ -139,6 +153,8 @@ class Trainer:
         self.local_batch, self.streams = self.config.batch_size // self.world, self.ranks.rows(self.config.batch_size)
         self.dtype = resolve_precision(self.config.precision, self.device)
         torch.manual_seed(self.config.seed)
+        if not ckpt:
+            _check_memory(self.config, len(self.vocab), self.device)
         model = ckpt.model if ckpt else build_model(self.config, len(self.vocab))
         self.model = model.to(self.device)
         # the module the training step runs: DDP averages the gradients across ranks during backward
@@ -157,6 +173,7 @@ class Trainer:
     def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any],
                 force: bool, why_not_reused: str) -> TrainConfig:
         if ckpt:
+            _check_resumable(ckpt, self.run_dir)
             config = TrainConfig.from_dict(ckpt.meta["train_config"]).resumed_with(**overrides)
             it, epoch = ckpt.meta["iter"], ckpt.meta["epoch"]
             finished = config.max_iters <= it if config.max_iters else config.max_epochs <= epoch
@@ -220,6 +237,8 @@ class Trainer:
         chunk = self.iter % len(self.train_data)
         if chunk == 0 or self.hidden is None:
             self.hidden = self.model.init_state(self.local_batch, self.device)  # a new epoch starts a new stream
+        else:
+            self.hidden = zero_rows(self.hidden, reset_rows(chunk, c.state_reset_every, c.batch_size)[self.streams])
         x, y = (t[self.streams].to(self.device, non_blocking=True) for t in self.train_data.chunk(chunk))
         for group in self.optimizer.param_groups:
             group["lr"] = self.lr_at(self.iter)
@@ -315,6 +334,8 @@ class Trainer:
         self._t0 = time.perf_counter()
         self.model.train()
         callbacks = self.callbacks if lead else []
+        if lead and self.no_validation_note():
+            print(f"charlab: note: {self.no_validation_note()}", file=sys.stderr)
         for cb in callbacks:
             cb.on_train_start(self)
         if self.iter == 0:
@@ -359,7 +380,7 @@ class Trainer:
                     if lead:
                         bar.write(
                             f"iter {rec['iter']:>6}  epoch {rec['epoch']:.2f}  train {rec['train_loss']:.4f}  "
-                            f"val {rec['val_loss']:.4f} ({rec['val_bpc']:.3f} bpc)  {rec['elapsed_s']:.0f}s"
+                            f"{self._val_text(rec)}  {rec['elapsed_s']:.0f}s"
                         )
                     recent, t_train, n_since = [], 0.0, 0
                 if out_of_time:
@@ -370,6 +391,19 @@ class Trainer:
         if lead:
             self._write_manifest(stopped_by)
         return TrainResult(self.run_dir, self.iter, self.epoch, self.best_val, self.metrics, stopped_by)
+
+    def _val_text(self, rec: dict[str, Any]) -> str:
+        if math.isnan(rec["val_loss"]):
+            return "val – (no validation split)"
+        return f"val {rec['val_loss']:.4f} ({rec['val_bpc']:.3f} bpc)"
+
+    def no_validation_note(self) -> str:
+        """Why there is no validation split, or "" when there is one."""
+        if len(self.val_ids) >= 1:
+            return ""
+        c, n = self.config, len(self.val_ids) + len(self.val_context)
+        return (f"no validation split: {n:,} character(s) x val_frac {c.val_frac:g} rounds to none, so the loss is "
+                f"not validated and no best.safetensors is written; give a longer text (or a larger --val-frac)")
 
     def _write_run_files(self) -> None:
         start_run_files(self.run_dir, self.metrics, train_config=self.config.to_dict(),
@@ -402,6 +436,40 @@ def train(
         return trainer.train()
     finally:
         trainer.ranks.close()
+
+
+def training_bytes(config: TrainConfig, vocab_size: int) -> tuple[int, int]:
+    """(parameters, bytes) of training the model `config` describes: fp32 weights, gradients and the optimizer's
+    moments, plus what backpropagation keeps of one batch (gates and states of every step and layer, the logits).
+    The parameters are counted on PyTorch's meta device: nothing is allocated."""
+    with torch.device("meta"):
+        parameters = build_model(config, vocab_size).num_parameters()
+    copies = 4 if config.optimizer == "adam" else 3
+    steps = config.batch_size * config.seq_len
+    activations = steps * (config.num_layers * 6 * config.hidden_size + 2 * vocab_size)
+    return parameters, 4 * (copies * parameters + activations)
+
+
+def _check_memory(config: TrainConfig, vocab_size: int, device: torch.device) -> None:
+    parameters, need = training_bytes(config, vocab_size)
+    check_fits(f"training this {config.cell.upper()} {config.num_layers}x{config.hidden_size} ({parameters:,} "
+               "parameters, their gradients and optimizer moments, and one batch's activations)", need, device)
+
+
+def _check_resumable(ckpt: Checkpoint, run_dir: Path) -> None:
+    """One line when the checkpoint cannot continue a run: weights alone (a results `model.safetensors` copied in),
+    or a position or training config of the wrong kind."""
+    m = ckpt.meta
+    kinds = {"train_config": dict, "iter": int, "epoch": (int, float), "elapsed_s": (int, float)}
+    wrong = [k for k, kind in kinds.items() if not isinstance(m.get(k), kind) or isinstance(m.get(k), bool)]
+    if not isinstance(m.get("optimizer"), dict) or not isinstance(m["optimizer"].get("state"), dict):
+        wrong.append("optimizer state")
+    if wrong:
+        raise CharlabError(f"the checkpoint in {run_dir} cannot continue a run: {', '.join(wrong)} missing or of the "
+                           "wrong kind (a checkpoint that training wrote holds them; a results model.safetensors holds "
+                           "weights only): sample from it, or start a new run")
+    if m["iter"] < 0:
+        raise CharlabError(f"the checkpoint in {run_dir} cannot continue a run: iteration {m['iter']} is negative")
 
 
 def _say_where_it_resumes(ckpt: Checkpoint) -> None:
