@@ -55,7 +55,12 @@ CASES = {
     "absurd hidden_size": (set_config(hidden_size=10**9), "out of range"),
     "negative layers": (set_config(num_layers=-1), "out of range"),
     "gru over lstm weights": (set_config(cell="gru"), "shape"),
-    "unknown cell": (set_config(cell="transformer"), "invalid"),
+    "unknown cell": (set_config(cell="gpt"), "invalid"),
+    "transformer over lstm weights": (set_config(cell="transformer", heads=2, window=4), "weights do not match"),
+    "heads not dividing the width": (set_config(cell="transformer", heads=3), "invalid"),
+    "heads a string": (set_config(heads="2"), "heads must be int"),
+    "window zero": (set_config(window=0), "out of range"),
+    "absurd window": (set_config(window=10**9), "out of range"),
     "dropout 1": (set_config(dropout=1.0), "invalid"),
     "vocab not sorted": (lambda m: {**m, "vocab": {"chars": "cba\n", "byte_level": False}}, "sorted"),
     "vocab repeats": (lambda m: {**m, "vocab": {"chars": "\naab", "byte_level": False}}, "sorted"),
@@ -131,3 +136,11 @@ def test_any_header_is_a_clean_refusal_or_a_valid_model(tmp_path, config, chars,
         assert "\n" not in str(e)
     else:  # only a header that matches its tensors exactly can load
         assert ckpt.model.num_parameters() <= 12 ** 3
+
+
+def test_a_checkpoint_written_before_the_transformer_still_loads(tmp_path):
+    path, model = good(tmp_path)
+    legacy = rewrite(path, tmp_path / "legacy.safetensors", change_meta=lambda m: {
+        **m, "model_config": {k: v for k, v in m["model_config"].items() if k not in ("heads", "window")}})
+    loaded = load_checkpoint(legacy).model
+    assert loaded.config.cell == "lstm" and torch.equal(loaded.head.weight, model.head.weight)

@@ -41,10 +41,14 @@ def assert_same_checkpoint(a, b):
     assert ma["iter"] == mb["iter"]
 
 
-def test_two_processes_with_half_the_batch_each_train_like_one(text_file, tmp_path):
+TRANSFORMER = ("--cell", "transformer", "--heads", "2", "--window", "8")
+
+
+@pytest.mark.parametrize("model", [(), TRANSFORMER], ids=["lstm", "transformer"])
+def test_two_processes_with_half_the_batch_each_train_like_one(text_file, tmp_path, model):
     one, two = tmp_path / "one", tmp_path / "two"
-    assert main(["train", str(text_file), "--out", str(one), "--max-iters", "6", *ARGS]) == 0
-    done = torchrun("train", str(text_file), "--out", str(two), "--max-iters", "3", *ARGS)
+    assert main(["train", str(text_file), "--out", str(one), "--max-iters", "6", *ARGS, *model]) == 0
+    done = torchrun("train", str(text_file), "--out", str(two), "--max-iters", "3", *ARGS, *model)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.count("done: 3 iterations") == 1  # rank 0 alone reports
     assert json.loads((two / "config.json").read_text())["world_size"] == 2

@@ -37,8 +37,8 @@ def test_char_rnn_initialisation():
 
 
 def test_bad_config_is_a_clear_error():
-    with pytest.raises(CharlabError, match="unknown cell 'transformer'"):
-        ModelConfig(vocab_size=5, cell="transformer")
+    with pytest.raises(CharlabError, match="unknown cell 'gpt'; use one of rnn, gru, lstm, transformer"):
+        ModelConfig(vocab_size=5, cell="gpt")
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])

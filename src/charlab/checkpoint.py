@@ -22,7 +22,7 @@ from safetensors.torch import save_file
 
 from . import __version__
 from .errors import CharlabError
-from .model import CharRNN, ModelConfig
+from .model import CharRNN, CharTransformer, ModelConfig, build
 from .text import Vocab
 
 FORMAT = "charlab-checkpoint-1"
@@ -32,7 +32,7 @@ PICKLE_SUFFIXES = {".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt", ".t7"}
 
 @dataclass
 class Checkpoint:
-    model: CharRNN
+    model: CharRNN | CharTransformer
     vocab: Vocab
     meta: dict[str, Any]
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
@@ -67,7 +67,7 @@ def _unflatten_optimizer(ckpt: Checkpoint) -> dict:
 
 def save_checkpoint(
     path: str | os.PathLike,
-    model: CharRNN,
+    model: CharRNN | CharTransformer,
     vocab: Vocab,
     meta: dict[str, Any],
     optimizer: torch.optim.Optimizer | None = None,
@@ -124,8 +124,10 @@ def resolve_checkpoint(path: str | os.PathLike, prefer: str = BEST) -> Path:
 
 
 _MODEL_KEYS = {"vocab_size": int, "cell": str, "hidden_size": int, "num_layers": int, "dropout": float,
-               "embedding_dim": int, "init_range": float}
-_LIMITS = {"vocab_size": 1 << 20, "hidden_size": 1 << 16, "num_layers": 64, "embedding_dim": 1 << 16}
+               "embedding_dim": int, "init_range": float, "heads": int, "window": int}
+_ADDED_KEYS = {"heads", "window"}  # a checkpoint written before the Transformer may lack these (defaults apply)
+_LIMITS = {"vocab_size": 1 << 20, "hidden_size": 1 << 16, "num_layers": 64, "embedding_dim": 1 << 16,
+           "heads": 1 << 10, "window": 1 << 20}
 _FLOAT_DTYPES = {"F32": torch.float32, "BF16": torch.bfloat16, "F16": torch.float16, "F64": torch.float64}
 
 
@@ -138,6 +140,8 @@ def _check_header(meta: Any) -> tuple[ModelConfig, Vocab]:
     if meta.get("format") != FORMAT:
         raise CharlabError(f"unsupported checkpoint format {meta.get('format')!r} (expected {FORMAT})")
     cfg = meta.get("model_config")
+    if isinstance(cfg, dict) and set(cfg) < set(_MODEL_KEYS) and set(_MODEL_KEYS) - set(cfg) <= _ADDED_KEYS:
+        cfg = {**{k: getattr(ModelConfig(vocab_size=1), k) for k in _ADDED_KEYS}, **cfg}
     if not isinstance(cfg, dict) or set(cfg) != set(_MODEL_KEYS):
         found = sorted(cfg) if isinstance(cfg, dict) else type(cfg).__name__
         raise CharlabError(f"its model_config must have exactly the keys {sorted(_MODEL_KEYS)}, found {found}")
@@ -181,7 +185,7 @@ def _read(p: Path) -> Checkpoint:
             raise CharlabError("a safetensors file without a charlab header (not a charlab checkpoint)") from None
         config, vocab = _check_header(meta)
         with torch.device("meta"):  # shapes only: nothing is allocated
-            expected = {f"model.{k}": v for k, v in CharRNN(config).state_dict().items()}
+            expected = {f"model.{k}": v for k, v in build(config).state_dict().items()}
         keys = set(f.keys())
         missing = sorted(set(expected) - keys)
         extra = sorted(k for k in keys - set(expected) if k.startswith("model."))
@@ -201,7 +205,7 @@ def _read(p: Path) -> Checkpoint:
     bad = next((k for k, v in weights.items() if not torch.isfinite(v).all()), None)
     if bad:
         raise CharlabError(f"tensor model.{bad} holds NaN or infinite values")
-    model = CharRNN(config)
+    model = build(config)
     model.load_state_dict(weights)
     return Checkpoint(model=model, vocab=vocab, meta=meta, tensors=tensors)
 

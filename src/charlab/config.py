@@ -31,7 +31,7 @@ _RANGES = (
     ("grad_clamp", 0, math.inf, False), ("max_iters", 0, math.inf, False), ("max_epochs", 0, math.inf, True),
     ("max_time_s", 0, math.inf, False), ("eval_interval", 1, math.inf, False),
     ("eval_max_chunks", 0, math.inf, False), ("seed", 0, 2**63 - 1, False), ("threads", 0, 4096, False),
-    ("state_reset_every", 0, math.inf, False),
+    ("state_reset_every", 0, math.inf, False), ("heads", 1, 1024, False), ("window", 1, 1 << 20, False),
 )
 
 # What `--resume` may change: how long and how fast the run goes on (applied, and recorded in config.json). Every
@@ -44,7 +44,7 @@ RESUMABLE = frozenset({
 })
 FIXED_ON_RESUME = frozenset({
     "cell", "hidden_size", "num_layers", "dropout", "embedding_dim", "batch_size", "seq_len", "val_frac",
-    "test_frac", "encoding_errors", "byte_level", "optimizer", "seed", "state_reset_every",
+    "test_frac", "encoding_errors", "byte_level", "optimizer", "seed", "state_reset_every", "heads", "window",
 })
 
 
@@ -65,6 +65,8 @@ class TrainConfig:
     num_layers: int = 2
     dropout: float = 0.0
     embedding_dim: int = 0  # 0 = one-hot input (char-rnn)
+    heads: int = 4  # cell "transformer": attention heads (hidden_size a multiple of 2 x heads)
+    window: int = 128  # cell "transformer": how many earlier characters each one attends to
     # data
     batch_size: int = 50
     seq_len: int = 50

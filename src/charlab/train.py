@@ -46,7 +46,7 @@ from .config import TrainConfig
 from .device import PRECISION_NAMES, check_fits, resolve_device, resolve_precision
 from .errors import CharlabError, TrainingInterrupted
 from .evaluate import score_ids
-from .model import CharRNN, ModelConfig, State, detach_state
+from .model import NO_CHAR, CharRNN, CharTransformer, ModelConfig, State, build, detach_state
 from .process import Ranks, deferred_stop
 from .provenance import device_description
 from .runs import append_metrics, prepare, run_key, start_run_files, write_manifest
@@ -67,11 +67,12 @@ class TrainResult:
     stopped_by: str = "max_iters"
 
 
-def build_model(config: TrainConfig, vocab_size: int) -> CharRNN:
-    """The CharRNN that `config` describes, for a vocabulary of `vocab_size` characters."""
-    return CharRNN(ModelConfig(vocab_size=vocab_size, cell=config.cell, hidden_size=config.hidden_size,
-                               num_layers=config.num_layers, dropout=config.dropout,
-                               embedding_dim=config.embedding_dim))
+def build_model(config: TrainConfig, vocab_size: int) -> CharRNN | CharTransformer:
+    """The model `config` describes (a CharRNN, or a CharTransformer for cell "transformer"), for a vocabulary of
+    `vocab_size` characters."""
+    return build(ModelConfig(vocab_size=vocab_size, cell=config.cell, hidden_size=config.hidden_size,
+                             num_layers=config.num_layers, dropout=config.dropout, embedding_dim=config.embedding_dim,
+                             heads=config.heads, window=config.window))
 
 
 def build_optimizer(model: CharRNN, config: TrainConfig) -> torch.optim.Optimizer:
@@ -118,8 +119,10 @@ def zero_rows(state: State, rows: torch.Tensor) -> State:
     """`state` (layers x batch x hidden, or an LSTM's pair) with the streams `rows` set to zero."""
     if not rows.any():
         return state
-    keep = (~rows).to(device=(state[0] if isinstance(state, tuple) else state).device)[None, :, None]
-    return tuple(s * keep for s in state) if isinstance(state, tuple) else state * keep
+    def one(s: torch.Tensor) -> torch.Tensor:  # a Transformer's context of ids: no character there any more
+        return s.masked_fill(rows.to(s.device)[None, :, None], 0.0 if s.is_floating_point() else NO_CHAR)
+
+    return tuple(one(s) for s in state) if isinstance(state, tuple) else one(state)
 
 
 class Trainer:
