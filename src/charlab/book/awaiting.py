@@ -52,9 +52,8 @@ def save(folder: Path, entries: dict[str, str]) -> None:
 
 
 def note_markdown(reason: str) -> str:
-    return ("> **Awaiting re-execution.** The code of this page, or code of charlab that it uses, changed after the "
-            f"outputs below were produced: {reason.strip()} Until the page is executed again, its outputs are those "
-            "of the run stamped above, not of today's code.")
+    return ("> **Awaiting re-execution.** The outputs below are not yet those of today's code: "
+            f"{reason.strip()} Until the page is executed again, they are the outputs of the run stamped above.")
 
 
 def note_of(nb: nbformat.NotebookNode) -> str | None:
