@@ -8,7 +8,7 @@ import pytest
 from nbclient import NotebookClient
 
 from charlab.book import scoreboard
-from charlab.claims import VERDICTS, Claim
+from charlab.claims import VERDICTS, Claim, Gate, judge
 from charlab.errors import CharlabError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,7 +40,8 @@ def test_a_claim_is_shown_with_its_anchor_and_stored_in_the_output_metadata(book
     nb = nbformat.read(book / "notebooks" / "02_x.ipynb", as_version=4)
     outputs = nb.cells[1].outputs
     assert len(outputs) == 2 and 'id="claim-ch02-a"' in outputs[0].data["text/html"]
-    assert outputs[1].metadata["charlab"]["claim"]["verdict"] == "contradicted"
+    recorded = outputs[1].metadata["charlab"]["claim"]
+    assert recorded["kind"] == "post" and recorded["judgements"][0]["verdict"] == "contradicted"
     title, claims = scoreboard.chapter_claims(book / "notebooks" / "02_x.ipynb")
     assert title == "A chapter" and [c.id for c in claims] == ["ch02-a", "ch02-b"]
 
@@ -50,7 +51,8 @@ def test_the_page_and_the_counts_are_generated_and_checked(book):
     scoreboard.write(book)
     assert scoreboard.stale(book) == []
     page = (book / "book" / "scoreboard.md").read_text()
-    assert '<a href="../notebooks/02_x.html#claim-ch02-a">the post says x</a> | 0 | **holds** | cpu |' in page
+    assert "| claims of the post | cpu |" in page
+    assert '| <a href="../notebooks/02_x.html#claim-ch02-a">the post says x</a> | **holds**: 0 |' in page
     intro = (book / "book" / "intro.md").read_text()
     assert "2 claims of the post are measured and judged so far: **1** holds, **1** contradicted." in intro
     assert intro.startswith("# Intro\n\nbefore\n") and intro.endswith("after\n")
@@ -63,12 +65,55 @@ def test_a_duplicate_id_and_bad_claims_are_refused(book, tmp_path):
     with pytest.raises(CharlabError, match="recorded twice"):
         scoreboard.collect(sorted((tmp_path / "notebooks").glob("*.ipynb")))
     with pytest.raises(CharlabError, match="unknown verdict"):
-        Claim("x", "p", "m", "v", "true-ish", "cpu")
+        judge("cpu", "true-ish", "m", "v")
     with pytest.raises(CharlabError, match="lower-case words"):
-        Claim("X Y", "p", "m", "v", VERDICTS[0], "cpu")
+        Claim("X Y", "p", "post", (judge("cpu", VERDICTS[0], "m", "v"),))
     with pytest.raises(CharlabError, match="unknown scale"):
-        Claim("x", "p", "m", "v", VERDICTS[0], "laptop")
-    assert Claim("x", "p", "m", "v", VERDICTS[0], "gpu").scale == "blog"
+        judge("laptop", VERDICTS[0], "m", "v")
+    with pytest.raises(CharlabError, match="unknown kind 'rumour'"):
+        Claim("x", "p", "rumour", (judge("cpu", VERDICTS[0], "m", "v"),))
+    with pytest.raises(CharlabError, match="judged twice at one scale"):
+        Claim("x", "p", "post", (judge("cpu", "holds", "m", "v"), judge("cpu", "holds", "m", "w")))
+    assert judge("gpu", VERDICTS[0], "m", "v").scale == "blog"
+
+
+def test_a_failure_claim_below_its_competence_gate_is_not_reached_and_shows_the_gate():
+    chance = Gate("closes the innermost \\begin more often than chance", value=0.159, threshold=0.22)
+    below = judge("cpu", "holds", "15.9% of \\end close the innermost \\begin", "15.9%", chance)
+    assert below.verdict == "not reached at this scale"  # whatever the chapter computed
+    assert below.text().endswith("Competence gate: closes the innermost \\begin more often than chance: 0.159 "
+                                 "against the 0.22 needed, not met.")
+    competent = judge("long", "holds", "...", "61%", Gate("closes above chance", 0.61, 0.22))
+    assert competent.verdict == "holds" and competent.text().endswith("0.61 against the 0.22 needed.")
+    assert judge("cpu", "not testable here", "m", "v", chance).verdict == "not testable here"
+    with pytest.raises(CharlabError, match="must be a finite number"):
+        Gate("x", float("nan"), 0.2)
+
+
+def test_a_claim_carries_a_verdict_per_scale_and_round_trips_through_its_record():
+    c = Claim("ch07-lemma", "a proof closed by \\end{lemma}", "post",
+              (judge("long", "holds", "m2", "61%", Gate("closes above chance", 0.61, 0.22)),
+               judge("cpu", "holds", "m1", "16%", Gate("closes above chance", 0.16, 0.22))))
+    assert [j.scale for j in c.judgements] == ["cpu", "long"] and c.headline.scale == "long"
+    assert [j.verdict for j in c.judgements] == ["not reached at this scale", "holds"]
+    assert Claim.from_dict(c.to_dict()) == c
+    assert 'id="claim-ch07-lemma"' in c.html() and "(long scale)" in c.html() and "not met" in c.html()
+    legacy = {"id": "ch02-x", "post": "p", "measured": "m", "value": "v", "verdict": "holds", "scale": "cpu"}
+    assert Claim.from_dict(legacy) == Claim("ch02-x", "p", "post", (judge("cpu", "holds", "m", "v"),))
+
+
+def test_questions_and_facts_are_listed_apart_and_not_counted_as_verdicts():
+    post = Claim("a-b", "the post", "post", (judge("cpu", "holds", "m", "1"),))
+    question = Claim("a-q", "drop the 95%?", "question", (judge("cpu", "contradicted", "m", "2"),))
+    fact = Claim("a-f", "3.5 million parameters", "fact", (judge("cpu", "holds", "m", "3.4 M"),
+                                                            judge("long", "holds", "m", "3.4 M")))
+    chapters = [(Path("notebooks/02_x.ipynb"), "A chapter", [post, question, fact])]
+    assert scoreboard.counts_markdown(chapters) == (
+        "1 claims of the post are measured and judged so far: **1** holds. Beside them: 1 readers' questions and "
+        "1 arithmetic facts, not counted as verdicts.")
+    page = scoreboard.page_markdown(chapters)
+    assert "| claims of the post | cpu | long |" in page and "| readers' questions | cpu | long |" in page
+    assert "| arithmetic facts | cpu | long |" in page and "**holds**: 1 | – |" in page
 
 
 def test_the_committed_scoreboard_is_current():
@@ -115,13 +160,26 @@ def _book_with_claim(book: Path, root: Path, edit) -> Path:
     return root / "notebooks" / "02_x.ipynb"
 
 
+LEGACY = {"id": "ch02-b", "post": "p", "measured": "m", "value": "v", "verdict": "holds", "scale": "cpu"}
+
+
+def _judged(c: dict, **change) -> dict:
+    return c | {"judgements": [c["judgements"][0] | change]}
+
+
 @pytest.mark.parametrize("edit, message", [
-    (lambda c: c | {"colour": "red"}, "its recorded claim has unknown key(s) 'colour'; a claim has id, post, "
-                                      "measured, value, verdict, scale"),
-    (lambda c: {k: v for k, v in c.items() if k != "verdict"}, "its recorded claim lacks 'verdict'"),
-    (lambda c: c | {"value": 0.5}, "its recorded claim's 'value' must be a string"),
+    (lambda c: c | {"colour": "red"}, "its recorded claim has unknown key(s) 'colour'; a claim has id, post, kind, "
+                                      "judgements"),
+    (lambda c: {k: v for k, v in c.items() if k != "judgements"}, "its recorded claim lacks 'judgements'"),
+    (lambda c: c | {"kind": "rumour"}, "unknown kind 'rumour'"),
+    (lambda c: c | {"judgements": []}, "'judgements' must be a non-empty list"),
+    (lambda c: _judged(c, value=0.5), "a judgement of its recorded claim's 'value' must be a string"),
+    (lambda c: _judged(c, verdict="true-ish"), "unknown verdict 'true-ish'"),
+    (lambda c: _judged(c, gate=[0.1, 0.2]), "gate must be null or an object of what, value, threshold"),
     (lambda c: "holds", "its recorded claim is not an object"),
-    (lambda c: c | {"verdict": "true-ish"}, "unknown verdict 'true-ish'"),
+    (lambda c: LEGACY | {"colour": "red"}, "its recorded claim has unknown key(s) 'colour'; a claim has id, post, "
+                                           "measured, value, verdict, scale"),  # as recorded before kinds
+    (lambda c: {k: v for k, v in LEGACY.items() if k != "verdict"}, "its recorded claim lacks 'verdict'"),
 ])
 def test_a_malformed_recorded_claim_is_one_line_naming_the_notebook_and_the_key(book, tmp_path, capsys, edit,
                                                                                  message):
