@@ -2,13 +2,14 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from charlab.errors import CharlabError
 from charlab.text import Vocab, iter_text, read_ids, read_text
 
 
+@settings(deadline=None)  # Hypothesis' default 200 ms per example is a wall-clock bound
 @given(st.text(min_size=1))
 def test_vocab_round_trips_any_unicode(text):
     vocab = Vocab.from_text(text)
