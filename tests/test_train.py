@@ -217,12 +217,11 @@ def test_a_stop_signal_to_a_training_subprocess_leaves_a_loadable_checkpoint(tex
 
 def test_cosine_schedule_anneals_over_a_time_budget(text_file, tmp_path):
     config = TINY.with_overrides(max_iters=10**6, max_time_s=1.5, warmup_iters=0)
-    trainer = Trainer(text_file, config, tmp_path / "run", progress=False)
-    trainer._t0 = time.perf_counter()
-    assert trainer.lr_at(10) == pytest.approx(config.lr, rel=1e-3)  # early in both budgets: full lr
-    trainer._t0 -= 1.5  # pretend the time budget is spent
-    assert trainer.lr_at(10) == pytest.approx(config.lr * config.min_lr_frac)
-    result = trainer.train()
+    assert config.lr_at(10, 100, 10**6, elapsed_s=0.0) == pytest.approx(config.lr, rel=1e-3)  # early: full lr
+    assert config.lr_at(10, 100, 10**6, elapsed_s=0.75) == pytest.approx(  # half the time: half the cosine
+        config.lr * (config.min_lr_frac + (1 - config.min_lr_frac) * 0.5))
+    assert config.lr_at(10, 100, 10**6, elapsed_s=1.5) == pytest.approx(config.lr * config.min_lr_frac)  # spent
+    result = Trainer(text_file, config, tmp_path / "run", progress=False).train()
     assert result.stopped_by == "max_time_s" and result.iters < 10**6
 
 
@@ -315,7 +314,8 @@ def test_resume_applies_and_records_what_may_change(text_file, tmp_path, capsys)
 
 
 def test_state_resets_are_staggered_over_the_streams_and_a_pure_function_of_the_chunk():
-    from charlab.train import reset_rows, zero_rows
+    from charlab.batching import reset_rows
+    from charlab.model import zero_rows
 
     rows = torch.stack([reset_rows(c, 4, 8) for c in range(8)])  # 8 streams, each reset every 4 chunks
     assert rows.sum(dim=0).tolist() == [2] * 8  # every stream twice in 8 chunks...

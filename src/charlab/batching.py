@@ -71,3 +71,13 @@ class StreamBatcher:
     def __iter__(self):
         for i in range(self.num_chunks):
             yield self.chunk(i)
+
+
+def reset_rows(chunk: int, every: int, batch: int) -> torch.Tensor:
+    """Which of the `batch` streams start chunk `chunk` from the all-zero state (bool, batch): stream s every
+    `every` chunks, shifted by s * every // batch, so the resets are spread over the streams and the chunks. A pure
+    function of the chunk and the stream, so resuming and torchrun's ranks reset exactly as one process does."""
+    if every <= 0:
+        return torch.zeros(batch, dtype=torch.bool)
+    offsets = torch.arange(batch) * every // batch
+    return (chunk + offsets) % every == 0

@@ -251,3 +251,19 @@ def restore_rng(ckpt: Checkpoint) -> None:
     cuda = [ckpt.tensors[k] for k in sorted(ckpt.tensors) if k.startswith("rng.cuda.")]
     if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all(cuda)
+
+
+def check_resumable(ckpt: Checkpoint, run_dir: Path) -> None:
+    """One line when the checkpoint cannot continue a run: weights alone (a results `model.safetensors` copied in),
+    or a position or training config of the wrong kind."""
+    m = ckpt.meta
+    kinds = {"train_config": dict, "iter": int, "epoch": (int, float), "elapsed_s": (int, float)}
+    wrong = [k for k, kind in kinds.items() if not isinstance(m.get(k), kind) or isinstance(m.get(k), bool)]
+    if not isinstance(m.get("optimizer"), dict) or not isinstance(m["optimizer"].get("state"), dict):
+        wrong.append("optimizer state")
+    if wrong:
+        raise CharlabError(f"the checkpoint in {run_dir} cannot continue a run: {', '.join(wrong)} missing or of the "
+                           "wrong kind (a checkpoint that training wrote holds them; a results model.safetensors holds "
+                           "weights only): sample from it, or start a new run")
+    if m["iter"] < 0:
+        raise CharlabError(f"the checkpoint in {run_dir} cannot continue a run: iteration {m['iter']} is negative")

@@ -8,6 +8,7 @@ import torch
 
 from .config import check_device
 from .errors import CharlabError
+from .model import ModelConfig, build
 from .provenance import cpu_has_fast_bf16
 
 PRECISION_NAMES = {torch.float32: "fp32", torch.bfloat16: "bf16"}
@@ -54,3 +55,17 @@ def check_fits(what: str, need: int, device: torch.device, available: int | None
         raise CharlabError(f"{what} needs about {need / gib:,.1f} GiB, and the {device.type.upper()} has "
                            f"{available / gib:,.1f} GiB free: use a smaller --hidden-size, --num-layers or "
                            "--batch-size")
+
+
+def check_training_fits(config: ModelConfig, optimizer: str, batch: int, seq_len: int, device: torch.device) -> None:
+    """One line, before the model is built, when training it will not fit in memory: fp32 weights, gradients and the
+    optimizer's moments (parameters counted on PyTorch's meta device: nothing is allocated), plus what
+    backpropagation keeps of one batch (an RNN's gates and states of every step and layer, and the logits; a
+    Transformer's attention keeps more, so its estimate is a floor)."""
+    with torch.device("meta"):
+        parameters = build(config).num_parameters()
+    copies = 4 if optimizer == "adam" else 3
+    activations = batch * seq_len * (config.num_layers * 6 * config.hidden_size + 2 * config.vocab_size)
+    check_fits(f"training this {config.cell.upper()} {config.num_layers}x{config.hidden_size} ({parameters:,} "
+               "parameters, their gradients and optimizer moments, and one batch's activations)",
+               4 * (copies * parameters + activations), device)

@@ -132,6 +132,17 @@ def detach_state(state: State, dtype: torch.dtype | None = None) -> State:
     return tuple(one(s) for s in state) if isinstance(state, tuple) else one(state)
 
 
+def zero_rows(state: State, rows: torch.Tensor) -> State:
+    """`state` (layers x batch x hidden, or an LSTM's pair) with the streams `rows` set to zero."""
+    if not rows.any():
+        return state
+
+    def one(s: torch.Tensor) -> torch.Tensor:  # a Transformer's context of ids: no character there any more
+        return s.masked_fill(rows.to(s.device)[None, :, None], 0.0 if s.is_floating_point() else NO_CHAR)
+
+    return tuple(one(s) for s in state) if isinstance(state, tuple) else one(state)
+
+
 class CharTransformer(nn.Module):
     """nanoGPT's decoder-only Transformer over characters: embedding -> pre-norm blocks of causal self-attention and
     an MLP -> a final norm -> linear head, with rotary position embeddings so that a

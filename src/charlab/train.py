@@ -30,12 +30,13 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
 
-from .batching import StreamBatcher, split_ids
+from .batching import StreamBatcher, reset_rows, split_ids
 from .callbacks import Callback
 from .checkpoint import (
     BEST,
     LAST,
     Checkpoint,
+    check_resumable,
     load_checkpoint,
     restore_hidden,
     restore_optimizer,
@@ -43,10 +44,10 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .config import TrainConfig
-from .device import PRECISION_NAMES, check_fits, resolve_device, resolve_precision
+from .device import PRECISION_NAMES, check_training_fits, resolve_device, resolve_precision
 from .errors import CharlabError, TrainingInterrupted
 from .evaluate import score_ids
-from .model import NO_CHAR, CharRNN, CharTransformer, ModelConfig, State, build, detach_state
+from .model import CharRNN, CharTransformer, ModelConfig, State, build, detach_state, zero_rows
 from .process import Ranks, deferred_stop
 from .provenance import device_description
 from .runs import append_metrics, prepare, run_key, start_run_files, write_manifest
@@ -67,12 +68,16 @@ class TrainResult:
     stopped_by: str = "max_iters"
 
 
+def model_config(config: TrainConfig, vocab_size: int) -> ModelConfig:
+    """The model part of a training config, for a vocabulary of `vocab_size` characters."""
+    return ModelConfig(vocab_size=vocab_size, cell=config.cell, hidden_size=config.hidden_size,
+                       num_layers=config.num_layers, dropout=config.dropout, embedding_dim=config.embedding_dim,
+                       heads=config.heads, window=config.window)
+
+
 def build_model(config: TrainConfig, vocab_size: int) -> CharRNN | CharTransformer:
-    """The model `config` describes (a CharRNN, or a CharTransformer for cell "transformer"), for a vocabulary of
-    `vocab_size` characters."""
-    return build(ModelConfig(vocab_size=vocab_size, cell=config.cell, hidden_size=config.hidden_size,
-                             num_layers=config.num_layers, dropout=config.dropout, embedding_dim=config.embedding_dim,
-                             heads=config.heads, window=config.window))
+    """The model `config` describes (a CharRNN, or a CharTransformer for cell "transformer")."""
+    return build(model_config(config, vocab_size))
 
 
 def build_optimizer(model: CharRNN, config: TrainConfig) -> torch.optim.Optimizer:
@@ -103,26 +108,6 @@ def update(model: CharRNN, optimizer: torch.optim.Optimizer, loss: torch.Tensor,
     if config.grad_clip > 0:
         torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
     optimizer.step()
-
-
-def reset_rows(chunk: int, every: int, batch: int) -> torch.Tensor:
-    """Which of the `batch` streams start chunk `chunk` from the all-zero state (bool, batch): stream s every
-    `every` chunks, shifted by s * every // batch, so the resets are spread over the streams and the chunks. A pure
-    function of the chunk and the stream, so resuming and torchrun's ranks reset exactly as one process does."""
-    if every <= 0:
-        return torch.zeros(batch, dtype=torch.bool)
-    offsets = torch.arange(batch) * every // batch
-    return (chunk + offsets) % every == 0
-
-
-def zero_rows(state: State, rows: torch.Tensor) -> State:
-    """`state` (layers x batch x hidden, or an LSTM's pair) with the streams `rows` set to zero."""
-    if not rows.any():
-        return state
-    def one(s: torch.Tensor) -> torch.Tensor:  # a Transformer's context of ids: no character there any more
-        return s.masked_fill(rows.to(s.device)[None, :, None], 0.0 if s.is_floating_point() else NO_CHAR)
-
-    return tuple(one(s) for s in state) if isinstance(state, tuple) else one(state)
 
 
 class Trainer:
@@ -157,8 +142,9 @@ class Trainer:
         self.dtype = resolve_precision(self.config.precision, self.device)
         torch.manual_seed(self.config.seed)
         if not ckpt:
-            _check_memory(self.config, len(self.vocab), self.device)
-        model = ckpt.model if ckpt else build_model(self.config, len(self.vocab))
+            c = self.config
+            check_training_fits(model_config(c, len(self.vocab)), c.optimizer, c.batch_size, c.seq_len, self.device)
+        model = ckpt.model if ckpt else build(model_config(self.config, len(self.vocab)))
         self.model = model.to(self.device)
         # the module the training step runs: DDP averages the gradients across ranks during backward
         self.net = self.model if self.world == 1 else DistributedDataParallel(
@@ -176,7 +162,7 @@ class Trainer:
     def _config(self, config: TrainConfig | None, ckpt: Checkpoint | None, overrides: dict[str, Any],
                 force: bool, why_not_reused: str) -> TrainConfig:
         if ckpt:
-            _check_resumable(ckpt, self.run_dir)
+            check_resumable(ckpt, self.run_dir)
             config = TrainConfig.from_dict(ckpt.meta["train_config"]).resumed_with(**overrides)
             it, epoch = ckpt.meta["iter"], ckpt.meta["epoch"]
             finished = config.max_iters <= it if config.max_iters else config.max_epochs <= epoch
@@ -439,40 +425,6 @@ def train(
         return trainer.train()
     finally:
         trainer.ranks.close()
-
-
-def training_bytes(config: TrainConfig, vocab_size: int) -> tuple[int, int]:
-    """(parameters, bytes) of training the model `config` describes: fp32 weights, gradients and the optimizer's
-    moments, plus what backpropagation keeps of one batch (gates and states of every step and layer, the logits).
-    The parameters are counted on PyTorch's meta device: nothing is allocated."""
-    with torch.device("meta"):
-        parameters = build_model(config, vocab_size).num_parameters()
-    copies = 4 if config.optimizer == "adam" else 3
-    steps = config.batch_size * config.seq_len
-    activations = steps * (config.num_layers * 6 * config.hidden_size + 2 * vocab_size)
-    return parameters, 4 * (copies * parameters + activations)
-
-
-def _check_memory(config: TrainConfig, vocab_size: int, device: torch.device) -> None:
-    parameters, need = training_bytes(config, vocab_size)
-    check_fits(f"training this {config.cell.upper()} {config.num_layers}x{config.hidden_size} ({parameters:,} "
-               "parameters, their gradients and optimizer moments, and one batch's activations)", need, device)
-
-
-def _check_resumable(ckpt: Checkpoint, run_dir: Path) -> None:
-    """One line when the checkpoint cannot continue a run: weights alone (a results `model.safetensors` copied in),
-    or a position or training config of the wrong kind."""
-    m = ckpt.meta
-    kinds = {"train_config": dict, "iter": int, "epoch": (int, float), "elapsed_s": (int, float)}
-    wrong = [k for k, kind in kinds.items() if not isinstance(m.get(k), kind) or isinstance(m.get(k), bool)]
-    if not isinstance(m.get("optimizer"), dict) or not isinstance(m["optimizer"].get("state"), dict):
-        wrong.append("optimizer state")
-    if wrong:
-        raise CharlabError(f"the checkpoint in {run_dir} cannot continue a run: {', '.join(wrong)} missing or of the "
-                           "wrong kind (a checkpoint that training wrote holds them; a results model.safetensors holds "
-                           "weights only): sample from it, or start a new run")
-    if m["iter"] < 0:
-        raise CharlabError(f"the checkpoint in {run_dir} cannot continue a run: iteration {m['iter']} is negative")
 
 
 def _say_where_it_resumes(ckpt: Checkpoint) -> None:
