@@ -52,7 +52,7 @@ def test_run_trains_two_experiments_concurrently_into_the_results_layout(tmp_pat
                      data_dir=archive, device="cpu", threads=1)
     assert codes == {"pg": 0, "warpeace": 0}
     for exp in ("pg", "warpeace"):
-        folder = results / exp
+        folder = results / "smoke" / exp  # results/<scale>/<experiment>/
         assert {p.name for p in folder.iterdir()} == LAYOUT
         stamp = json.loads((folder / "stamp.json").read_text())
         assert stamp["scale"] == "smoke" and stamp["device"].startswith("CPU") and stamp["torch"] == torch.__version__
@@ -61,18 +61,20 @@ def test_run_trains_two_experiments_concurrently_into_the_results_layout(tmp_pat
         assert stamp["dataset_sha256"] == json.loads((folder / "config.json").read_text())["data_sha256"]
         assert stamp["model"]["file"] == "model.safetensors" and stamp["model"]["dtype"] == "bfloat16"
         assert stamp["git_commit"] and stamp["date_utc"] and stamp["wall_s"] > 0
+        assert stamp["precision"] in ("fp32", "bf16") and stamp["run"].startswith(f"{exp}-smoke-")
+        assert stamp["run_key"]["train_config"]["max_iters"] == 40 and stamp["run_key"]["code_sha256"]
         metrics = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
         assert [m["iter"] for m in metrics] == [0, 20, 40] and stamp["best_val_loss"] == min(m["val_loss"]
                                                                                             for m in metrics)
         samples = json.loads((folder / "samples.json").read_text())
         assert [s["temperature"] for s in samples["samples"]] == [0.5, 0.5, 1.0, 1.0]
         assert all(len(s["text"]) == blog.SAMPLE_LEN["smoke"] for s in samples["samples"])
-        assert "done, 40 iterations" in (results / "logs" / f"{exp}.log").read_text()
-    evolution = json.loads((results / "warpeace" / "samples.json").read_text())["evolution"]
+        assert "done, 40 iterations" in (results / "smoke" / "logs" / f"{exp}.log").read_text()
+    evolution = json.loads((results / "smoke" / "warpeace" / "samples.json").read_text())["evolution"]
     assert [s["iter"] for s in evolution["samples"]] == [1, *range(2, 41, 2)]  # every 100 of 2,000, scaled
     assert len(evolution["loss_per_iter"]) == 40
-    assert "evolution" not in json.loads((results / "pg" / "samples.json").read_text())
-    assert not list(results.glob(".*"))  # no staging folder left behind
+    assert "evolution" not in json.loads((results / "smoke" / "pg" / "samples.json").read_text())
+    assert not list(results.glob("*/.*"))  # no staging folder left behind
 
 
 def test_a_run_stops_cleanly_at_its_own_time_limit(tmp_path, data_dir):
@@ -220,7 +222,7 @@ def test_mistakes_are_one_line(capsys, tmp_path, data_dir):
     one_line_error(capsys, ["run", "--budget-s", "5", *base],
                    "too small: 10 s of it go to start-up and results, so give at least 12 s")
     one_line_error(capsys, ["run", "--set", "max_iterz=3", *base], "unknown training option 'max_iterz'")
-    (tmp_path / "results" / "pg").mkdir(parents=True)
+    (tmp_path / "results" / "smoke" / "pg").mkdir(parents=True)
     one_line_error(capsys, ["run", "--experiments", "pg", *base], "already holds results of pg; pass --force")
     one_line_error(capsys, ["one", "pg", "--data", str(data_dir / "pg" / "input.txt"), *base[:4]], "--force")
     one_line_error(capsys, ["unpack-results", str(tmp_path)], "no results.tar.gz.part*of* files")

@@ -12,7 +12,8 @@ back), so everything runs in one command under one wall-time budget. From the re
 
 `run` starts one subprocess per experiment (`python -m charlab.blog one EXPERIMENT ...`), all at once on the same
 device. Each trains its `<experiment>-<scale>` preset with `max_time_s` = budget - reserve, so it stops cleanly at
-its own limit (a last evaluation and checkpoint), then samples its best checkpoint and writes `results/<experiment>/`:
+its own limit (a last evaluation and checkpoint), then samples its best checkpoint and writes
+`results/<scale>/<experiment>/`:
 
     metrics.jsonl      one line per evaluation (the trainer's own file)
     config.json        preset, training config, parameters, sha256 of the text as trained on
@@ -31,7 +32,7 @@ Raw runs (float32, optimizer state) stay in `runs/<experiment>-<scale>-<key>/`, 
 (`charlab.runs.run_dir_for`), and a finished run of the same key is reused, not trained again (except chapter
 5's, whose samples during training must be watched); child logs go to `results/logs/`. A child
 still running near the budget's end gets SIGTERM (it saves, then writes its results) and is killed at the budget.
-An existing `results/<experiment>/` is refused unless --force. Mistakes are one line and exit status 1.
+An existing `results/<scale>/<experiment>/` is refused unless --force. Mistakes are one line and exit status 1.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ from .device import resolve_device
 from .errors import CharlabError, TrainingInterrupted, did_you_mean
 from .presets import normalize_scale, preset_for
 from .provenance import device_description, format_duration, git_state, gpu_name
-from .runs import load_metrics, run_dir_for, run_key, train_or_reuse
+from .runs import load_metrics, result_dir, run_dir_for, run_key, train_or_reuse
 from .sampling import sample
 from .timing import time_per_batch
 
@@ -75,8 +76,8 @@ EXPERIMENTS = {  # experiment (its `<experiment>-blog` preset) -> dataset (data/
 }
 EVOLUTION = "warpeace"  # chapter 5: a sample every 100 of the post's 2,000 iterations
 TEMPERATURES = (0.5, 1.0)
-SAMPLE_LEN = {"smoke": 50, "cpu": 500, "blog": 1000}
-MIN_TRAIN_S = {"smoke": 2, "cpu": 30, "blog": 60}
+SAMPLE_LEN = {"smoke": 50, "cpu": 500, "long": 1000, "blog": 1000}
+MIN_TRAIN_S = {"smoke": 2, "cpu": 30, "long": 60, "blog": 60}
 MiB = 2**20
 MODEL_LIMIT = 16 * MiB
 PART_BYTES, MAX_PARTS = 15 * MiB, 7  # 8 files of <= 16 MiB, 64 MiB in all, come back: one is the log
@@ -121,11 +122,11 @@ def check_experiments(names: list[str] | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def refuse_existing(results: Path, experiments: list[str], force: bool) -> None:
-    present = [e for e in experiments if (Path(results) / e).exists()]
+def refuse_existing(results: Path, scale: str, experiments: list[str], force: bool) -> None:
+    present = [e for e in experiments if result_dir(results, scale, e).exists()]
     if present and not force:
-        raise CharlabError(f"{results} already holds results of {', '.join(present)}; pass --force to replace "
-                           "them, or choose another --results")
+        raise CharlabError(f"{Path(results) / scale} already holds results of {', '.join(present)}; pass --force to "
+                           "replace them, or choose another --results")
 
 
 def data_path(dataset: str, data_dir: Path | str | None) -> Path:
@@ -261,13 +262,15 @@ def run_one(experiment: str, scale: str, data: Path | str, results: Path | str =
             runs: Path | str = "runs", *, device: str = "auto", max_time_s: float = 0.0,
             overrides: dict | None = None, force: bool = False, model_limit: int = MODEL_LIMIT,
             provenance: dict | None = None) -> Path:
-    """Train `experiment` at `scale` on `data` for at most `max_time_s` of training; write results/<experiment>/."""
+    """Train `experiment` at `scale` on `data` for at most `max_time_s` of training (0: the preset's own limit, as
+    the `long` presets' 40 minutes); write results/<scale>/<experiment>/."""
     t0 = time.perf_counter()
     scale, (experiment,) = normalize_scale(scale), check_experiments([experiment])
     results, data = Path(results), Path(data)
-    refuse_existing(results, [experiment], force)
+    refuse_existing(results, scale, [experiment], force)
     overrides = overrides or {}
-    config = preset_for(experiment, scale).with_overrides(device=device, max_time_s=max_time_s, **overrides)
+    limit = {"max_time_s": max_time_s} if max_time_s else {}
+    config = preset_for(experiment, scale).with_overrides(device=device, **limit, **overrides)
     dev, train_on, transform = resolve_device(config.device), data, None
     if experiment == "names":
         split = prepare_names(data, seed=0, val_frac=0.1, out_dir=runs)
@@ -276,11 +279,12 @@ def run_one(experiment: str, scale: str, data: Path | str, results: Path | str =
     key = run_key(train_on, config)
     run_dir = run_dir_for(runs, experiment, scale, key)
     sampler, losses = None, LossLog()
-    if experiment == EVOLUTION:
+    if experiment == EVOLUTION and scale != "long":  # chapter 5's samples over the post's first 2,000 iterations
         sampler = SampleEvery(every=max(1, round(100 * (config.max_iters or 2000) / 2000)),
                               length=SAMPLE_LEN[scale], temperature=1.0, seed=0)
     print(f"{experiment}: {config.cell.upper()} {config.num_layers}x{config.hidden_size}, batch {config.batch_size}"
-          f" x {config.seq_len}, on {device_description(dev)}, training for at most {max_time_s:.0f} s", flush=True)
+          f" x {config.seq_len}, on {device_description(dev)}, training for at most {config.max_time_s:.0f} s",
+          flush=True)
     try:  # a finished run of the same key (one without callbacks to watch it) is reused, as the chapters do
         result, manifest = train_or_reuse(train_on, config, run_dir, force=True, progress=False,
                                           callbacks=[sampler, losses] if sampler else [])
@@ -288,7 +292,8 @@ def run_one(experiment: str, scale: str, data: Path | str, results: Path | str =
     except TrainingInterrupted:
         stopped_by = "signal (saved first)"
     last = load_checkpoint(run_dir, prefer=LAST).meta
-    stage = results / f".{experiment}.partial"
+    final = result_dir(results, scale, experiment)
+    stage = final.with_name(f".{experiment}.partial")
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir(parents=True)
     shutil.copy(run_dir / "metrics.jsonl", stage / "metrics.jsonl")
@@ -312,12 +317,12 @@ def run_one(experiment: str, scale: str, data: Path | str, results: Path | str =
         "torch": torch.__version__, "cuda": torch.version.cuda, "python": platform.python_version(),
         "charlab": __version__, "date_utc": _now(), **(provenance or {}),
         "wall_s": round(time.perf_counter() - t0, 1), "train_s": round(last["elapsed_s"], 1),
-        "max_time_s": max_time_s, "iterations": last["iter"], "epochs": round(last["epoch"], 3),
+        "max_time_s": config.max_time_s, "iterations": last["iter"], "epochs": round(last["epoch"], 3),
         "stopped_by": stopped_by, "parameters": model["parameters"], "best_val_loss": best.get("val_loss"),
         "best_val_bpc": best.get("val_bpc"), "best_iter": best.get("iter"), "model": model,
+        "precision": cfg.get("precision"), "run": run_dir.name, "run_key": key,
     }
     _write_json(stage / "stamp.json", stamp)
-    final = results / experiment
     if final.exists():
         shutil.rmtree(final)
     os.replace(stage, final)
@@ -371,14 +376,14 @@ def run(experiments: list[str] | None = None, scale: str = "blog", budget_s: flo
                            f"{scale} needs {MIN_TRAIN_S[scale]} s or more)")
     for e in experiments:  # an unknown option or an impossible device is one line now, not seven later
         resolve_device(preset_for(e, scale).with_overrides(device=device, **overrides).device)
-    refuse_existing(Path(results), experiments, force)
+    refuse_existing(Path(results), scale, experiments, force)
     manifest = None
     if data_dir is not None and str(data_dir).endswith(".tar.xz"):
         data_dir, manifest = unpack_data(data_dir, Path(runs) / "data")
     data = {e: data_path(EXPERIMENTS[e], data_dir) for e in experiments}
     provenance = {**git_info(manifest), "budget_s": budget_s, "concurrent": experiments}
     threads = threads or max(1, (os.cpu_count() or 1) // len(experiments))
-    logs, lock, procs, relays = Path(results) / "logs", threading.Lock(), {}, []
+    logs, lock, procs, relays = Path(results) / scale / "logs", threading.Lock(), {}, []
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8",
            "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}

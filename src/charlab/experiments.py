@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .batching import split_sizes
+from .batching import num_chunks, split_sizes
 from .callbacks import Callback
 from .checkpoint import Checkpoint, load_checkpoint
 from .config import TrainConfig
@@ -31,15 +31,21 @@ from .datasets.paths import read_source
 from .evaluate import score_split
 from .presets import normalize_scale, preset_for
 from .provenance import format_duration
-from .runs import finished_run, load_metrics, run_dir_for, run_key, train_or_reuse
-from .text import read_text
-from .train import TrainResult
+from .runs import finished_run, load_metrics, result_dir, run_dir_for, run_key, train_or_reuse
+from .text import Vocab, read_text
+from .train import TrainResult, build_model
 from .units import bits
 
 
 def runs_dir() -> Path:
     """`runs/` beside the data directory's parent (the project root in a checkout)."""
     return default_data_dir().parent / "runs"
+
+
+def committed_results(experiment: str, scale: str = "blog") -> Path:
+    """The folder of `experiment`'s committed results at `scale` (`results/<scale>/<experiment>/` of the checkout;
+    it may not exist)."""
+    return result_dir(runs_dir().parent / "results", scale, experiment)
 
 
 @dataclass
@@ -120,6 +126,25 @@ def load_corpus(experiment: str, scale: str, dataset: str | None = None) -> Corp
     name = dataset or experiment
     path = ensure(name)
     return Corpus(name, path, read_text(path), read_source(path.parent) or {}, preset_for(experiment, scale))
+
+
+@dataclass(frozen=True)
+class PostModel:
+    """The post's model for a text: an experiment's `blog` preset built (untrained) for the text's characters."""
+
+    config: TrainConfig
+    vocab_size: int
+    parameters: int  # counted by the code that trains it
+    iters_per_epoch: int  # batches in one epoch over the training split
+
+
+def post_model(experiment: str, text: str) -> PostModel:
+    """The post's model of `experiment` (its `blog` preset) for `text`: its parameters and its batches per epoch."""
+    config = preset_for(experiment, "blog")
+    vocab_size = len(Vocab.from_text(text))
+    n_train = split_sizes(len(text), config.val_frac, config.test_frac)[0]
+    return PostModel(config, vocab_size, build_model(config, vocab_size).num_parameters(),
+                     num_chunks(n_train, config.batch_size, config.seq_len))
 
 
 def run_experiment(experiment: str, scale: str, *, dataset: str | None = None, data_path: str | Path | None = None,

@@ -15,9 +15,13 @@ from .errors import CharlabError, did_you_mean
 
 T = TypeVar("T")
 
-SCALES = ("smoke", "cpu", "blog")
+SCALES = ("smoke", "cpu", "long", "blog")  # every scale a preset, a result or a claim can have
+# `long` is a results scale: 30-60 minutes on the 2-core CPU by the results runner (`python -m charlab.blog one
+# EXPERIMENT --scale long`), committed under results/long/; chapters are executed at the other three.
+CHAPTER_SCALES = ("smoke", "cpu", "blog")
 SCALE_ALIASES = {"gpu": "blog"}
 SCALE_NAMES = (*SCALES, *SCALE_ALIASES)  # what a user may type
+CHAPTER_SCALE_NAMES = (*CHAPTER_SCALES, *SCALE_ALIASES)
 
 _GENERIC: dict[str, dict[str, Any]] = {
     "smoke": dict(
@@ -54,6 +58,13 @@ _GENERIC: dict[str, dict[str, Any]] = {
         # project's 2-core Xeon, 1.67x the chars/s of fp32 and 0.05 nats/char lower at 5 minutes, with the same
         # loss per iteration (benchmarks/README.md, "bf16").
         precision="auto",
+    ),
+    # The cpu model for as long as the run's time limit allows (max_time_s; the cosine schedule anneals over it),
+    # evaluated on 24 chunks every 500 iterations. Each experiment's model is chosen in its _EXPERIMENTS entry.
+    "long": dict(
+        cell="lstm", hidden_size=512, num_layers=1, embedding_dim=64, dropout=0.0, batch_size=32, seq_len=64, lr=4e-3,
+        lr_schedule="cosine", warmup_iters=50, grad_clamp=0.0, grad_clip=1.0, max_iters=1_000_000, max_time_s=2400.0,
+        eval_interval=500, eval_max_chunks=24, precision="auto",
     ),
     # The post / char-rnn: 2x512 LSTM, dropout 0.5, batch 100, BPTT 100, RMSProp 2e-3, x0.97 per epoch after 10.
     "blog": dict(
@@ -130,6 +141,11 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
         "cpu": dict(hidden_size=256, num_layers=2, batch_size=32, seq_len=64, lr=3e-3, max_iters=2000,
                     eval_interval=100, eval_max_chunks=25),
         "blog": dict(batch_size=50, seq_len=50, max_iters=2000, eval_interval=100),
+        # benchmarks/long_candidates.py, 5 minutes each on this 2-core Xeon (idle, bf16): 1x512 1.235, 2x512 batch
+        # 64 1.252, 2x512 1.256, 1x1024 1.344 nats/char. The 1x512 leads at 5 minutes, but it has then read the
+        # novel 3 times (24 times in 40 minutes) and the 2x512's loss fell 1.8x faster over its last minute before
+        # the schedule's end (0.056 against 0.032): for 35 minutes the 2x512 (3.3 M parameters) is chosen.
+        "long": dict(num_layers=2, max_time_s=2100.0),
     },
     # Chapter 10 (baselines). The chapter must fit ~9 minutes on 2 idle cores. Its parts, ESTIMATED (not timed:
     # iteration counts x the per-iteration times the committed cpu run printed on an idle 2-core Xeon, ~165 ms per

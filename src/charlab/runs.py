@@ -66,6 +66,12 @@ def run_dir_for(root: str | Path, experiment: str, scale: str, key: dict[str, An
     return Path(root) / f"{experiment}-{scale}-{key_digest(key)}"
 
 
+def result_dir(results: str | Path, scale: str, experiment: str) -> Path:
+    """`results/<scale>/<experiment>/`: where the results runner writes a finished run's results to be committed
+    (metrics, samples, config, stamp, a bf16 model), one scale per producer (`long` on the CPU, `blog` on a GPU)."""
+    return Path(results) / scale / experiment
+
+
 def load_metrics(run_dir: str | Path) -> list[dict[str, Any]]:
     """The run's `metrics.jsonl`, one dict per evaluation (empty when there is none yet)."""
     path = Path(run_dir) / "metrics.jsonl"

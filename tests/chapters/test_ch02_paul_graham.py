@@ -202,10 +202,10 @@ def test_compare_with_charlab_finds_no_gap_in_the_same_computation_and_one_in_an
 
 
 def test_post_model_counts_the_posts_lstm_for_the_texts_characters():
-    from charlab.chapters.ch02_paul_graham import post_model
+    from charlab.experiments import post_model
 
     text = "abcde" * 10_000  # 5 characters, 45,000 of them in the training split
-    post = post_model(text)
+    post = post_model("pg", text)
     h, v = 512, 5
     lstm = 4 * h * (v + h) + 8 * h + 4 * h * (h + h) + 8 * h  # two layers, PyTorch's two bias vectors per gate
     assert (post.config.num_layers, post.config.hidden_size, post.config.embedding_dim) == (2, 512, 0)
@@ -214,7 +214,8 @@ def test_post_model_counts_the_posts_lstm_for_the_texts_characters():
 
 
 def test_batch_timing_projects_a_full_run_and_describes_it():
-    from charlab.chapters.ch02_paul_graham import BatchTiming, PostModel, time_post_batch
+    from charlab.chapters.ch02_paul_graham import BatchTiming, time_post_batch
+    from charlab.experiments import PostModel
 
     config = get_preset("smoke")
     post = PostModel(config.with_overrides(max_epochs=50), vocab_size=7, parameters=1, iters_per_epoch=120)
@@ -233,18 +234,19 @@ def test_near_zero_distinct_pairs_and_committed_metrics(tmp_path, monkeypatch):
     from charlab.chapters import ch02_paul_graham as ch02
 
     assert ch02.NearZero("argmax (T=0)", 0.0, "a b a b a b", None).distinct_pairs == pytest.approx(2 / 5)
-    monkeypatch.setattr(ch02, "runs_dir", lambda: tmp_path / "runs")
+    monkeypatch.setattr("charlab.experiments.runs_dir", lambda: tmp_path / "runs")
     assert ch02.committed_metrics() == []
-    (tmp_path / "results" / "pg").mkdir(parents=True)
+    (tmp_path / "results" / "blog" / "pg").mkdir(parents=True)  # results/<scale>/<experiment>/
     rows = [{"iter": 100, "val_loss": 1.5}, {"iter": 200, "val_loss": 1.25}]
-    (tmp_path / "results" / "pg" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "results" / "blog" / "pg" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert ch02.committed_metrics() == rows
 
 
 def test_differences_from_post_states_the_run_and_the_cost_of_the_posts():
     from types import SimpleNamespace
 
-    from charlab.chapters.ch02_paul_graham import DATASET, BatchTiming, PostModel, differences_from_post
+    from charlab.chapters.ch02_paul_graham import DATASET, BatchTiming, differences_from_post
+    from charlab.experiments import PostModel
 
     config = get_preset("smoke")
     run = SimpleNamespace(config=config, parameters=12_345, result=SimpleNamespace(iters=1_800, epoch=2.5),

@@ -149,9 +149,9 @@ def test_ngram_samples_continue_the_prime_as_the_training_text_does(monkeypatch)
 
 
 def test_post_model_counts_the_posts_three_layer_lstm():
-    from charlab.chapters.ch03_shakespeare import post_model
+    from charlab.experiments import post_model
 
-    post = post_model("abcdefg" * 20_000)  # 7 characters, 126,000 of them in the training split
+    post = post_model("shakespeare", "abcdefg" * 20_000)  # 7 characters, 126,000 of them in the training split
     h, v = 512, 7
     lstm = 4 * h * (v + h) + 8 * h + 2 * (4 * h * (h + h) + 8 * h)  # three layers, two bias vectors per gate
     assert (post.config.num_layers, post.config.hidden_size, post.vocab_size) == (3, 512, 7)
@@ -181,11 +181,12 @@ def test_final_model_yardstick_table_and_committed_run(tmp_path, monkeypatch):
     assert df.loc[ours].tolist() == ["CPU test, 1,100 iterations", "1.7000", "2.453"]
     assert df.loc["nanoGPT: transformer 6 layers x 384, ~10.7M params", "bits/char"] == "2.120"
 
-    monkeypatch.setattr(ch03, "runs_dir", lambda: tmp_path / "runs")
+    monkeypatch.setattr("charlab.experiments.runs_dir", lambda: tmp_path / "runs")
     assert ch03.committed_run("tinyshakespeare").startswith(
-        "tinyshakespeare: no blog-scale run has been committed under results/tinyshakespeare/")
-    (tmp_path / "results" / "tinyshakespeare").mkdir(parents=True)
+        "tinyshakespeare: no blog-scale run has been committed under results/blog/tinyshakespeare/")
+    committed = tmp_path / "results" / "blog" / "tinyshakespeare"
+    committed.mkdir(parents=True)
     rows = [{"iter": 100, "val_loss": 1.5}, {"iter": 200, "val_loss": 1.25}]
-    (tmp_path / "results" / "tinyshakespeare" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (committed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert ch03.committed_run("tinyshakespeare").endswith(
         "best val loss 1.2500 nats/char (1.803 bits/char) after 200 iterations")

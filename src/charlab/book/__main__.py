@@ -27,7 +27,7 @@ from charlab.book.execute import NotebookFailed, check_metadata, execute_noteboo
 from charlab.book.stamp import stale_reason
 from charlab.book.toc import check_chapters, check_toc
 from charlab.errors import CharlabError
-from charlab.presets import SCALE_NAMES
+from charlab.presets import CHAPTER_SCALE_NAMES
 from charlab.provenance import format_duration
 
 REPO = Path(__file__).resolve().parents[3]  # src/charlab/book/__main__.py -> repository root
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="execute notebooks and stamp them")
     ex.add_argument("notebooks", nargs="*", help="notebooks to execute (default: notebooks/*.ipynb)")
-    ex.add_argument("--scale", choices=SCALE_NAMES, default="cpu", help="the preset every notebook runs at")
+    ex.add_argument("--scale", choices=CHAPTER_SCALE_NAMES, default="cpu", help="the preset every notebook runs at")
     ex.add_argument("--output-dir", help="write executed copies here instead of executing in place")
     ex.add_argument("--timeout", type=int, default=3600, help="seconds one cell may run (default 3600)")
     ex.set_defaults(run=cmd_execute)

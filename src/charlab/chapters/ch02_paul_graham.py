@@ -18,8 +18,8 @@ author". All results are plain dicts and lists, so the notebook can plot them an
 samples of equal length are compared (the sweep guarantees it).
 
 Before the temperature claims, the chapter checks the post's model: `compare_with_charlab` shows that the page's
-short hand-written LSTM and training step compute what charlab trains, `post_model` counts the parameters of the
-post's 2x512 LSTM and `time_post_batch` times one of its training batches on this machine.
+short hand-written LSTM and training step compute what charlab trains, `charlab.experiments.post_model` counts the
+parameters of the post's 2x512 LSTM and `time_post_batch` times one of its training batches on this machine.
 """
 
 from __future__ import annotations
@@ -44,20 +44,20 @@ from charlab.analysis.textstats import (
     unknown_word_share,
     word_set,  # noqa: F401 (the words of the training text, for `sweep`)
 )
-from charlab.batching import StreamBatcher, num_chunks, split_sizes
+from charlab.batching import StreamBatcher
 from charlab.config import TrainConfig
 from charlab.datasets import DATASETS
 from charlab.device import resolve_device
-from charlab.experiments import Run, runs_dir
+from charlab.experiments import PostModel, Run, committed_results
 from charlab.model import CharRNN, inference
-from charlab.presets import for_scale, preset_for
+from charlab.presets import for_scale
 from charlab.provenance import device_description, format_duration
 from charlab.runs import load_metrics
 from charlab.sampling import beam_search, sample, sample_across
 from charlab.tables import table
 from charlab.text import Vocab
 from charlab.timing import time_per_batch
-from charlab.train import build_model, build_optimizer, forward_loss, update
+from charlab.train import build_optimizer, forward_loss, update
 
 # How much the chapter samples and times at each scale (the models and training are in the presets).
 SIZES = {
@@ -110,26 +110,6 @@ def compare_with_charlab(ours: nn.Module, training_step: Callable, model: CharRN
 
 
 @dataclass(frozen=True)
-class PostModel:
-    """The post's model for a text: the `pg-blog` preset built (untrained) for the text's characters."""
-
-    config: TrainConfig
-    vocab_size: int
-    parameters: int
-    iters_per_epoch: int  # batches in one epoch over the training split
-
-
-def post_model(text: str) -> PostModel:
-    """The post's 2x512 LSTM for `text`: its parameters, counted by the code that trains it, and its batches per
-    epoch over the training split."""
-    config = preset_for("pg", "blog")
-    vocab_size = len(Vocab.from_text(text))
-    n_train = split_sizes(len(text), config.val_frac, config.test_frac)[0]
-    return PostModel(config, vocab_size, build_model(config, vocab_size).num_parameters(),
-                     num_chunks(n_train, config.batch_size, config.seq_len))
-
-
-@dataclass(frozen=True)
 class BatchTiming:
     """One training batch of the post's model, timed on this machine (`charlab.timing.time_per_batch`)."""
 
@@ -167,8 +147,8 @@ def time_post_batch(post: PostModel, iters: int, warmup: int, device: str = "aut
 
 
 def committed_metrics(experiment: str = "pg") -> list[dict[str, Any]]:
-    """The metrics of the `blog`-scale run committed under `results/<experiment>/` ([] when there is none)."""
-    return load_metrics(runs_dir().parent / "results" / experiment)
+    """The metrics of the `blog`-scale run committed under `results/blog/<experiment>/` ([] when there is none)."""
+    return load_metrics(committed_results(experiment, "blog"))
 
 
 def differences_from_post(run: Run, timing: BatchTiming) -> str:

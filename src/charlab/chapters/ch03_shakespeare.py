@@ -35,16 +35,13 @@ from charlab.analysis.plays import (
     titled_works,
 )
 from charlab.analysis.textstats import random_windows
-from charlab.batching import num_chunks, split_sizes
-from charlab.config import TrainConfig
 from charlab.device import resolve_device
-from charlab.experiments import Corpus, Run, load_corpus, runs_dir
+from charlab.experiments import Corpus, Run, committed_results, load_corpus
 from charlab.model import CharRNN
-from charlab.presets import for_scale, preset_for
+from charlab.presets import for_scale
 from charlab.runs import load_metrics
 from charlab.tables import table
 from charlab.text import Vocab
-from charlab.train import build_model
 from charlab.units import bits
 
 # How much text the chapter samples for its measurements (the models and training are in the presets).
@@ -110,26 +107,6 @@ def load_plays(experiment: str, scale: str) -> Plays:
     corpus = load_corpus(experiment, scale)
     layout = play_layout(corpus.text)
     return Plays(corpus, layout, pick_speaker(POST_SPEAKERS, corpus.text, layout))
-
-
-@dataclass(frozen=True)
-class PostModel:
-    """The post's model for a text: the `shakespeare-blog` preset built (untrained) for the text's characters."""
-
-    config: TrainConfig
-    vocab_size: int
-    parameters: int
-    iters_per_epoch: int  # batches in one epoch over the training split
-
-
-def post_model(text: str) -> PostModel:
-    """The post's 3x512 LSTM for `text`: its parameters, counted by the code that trains it, and its batches per
-    epoch over the training split."""
-    config = preset_for("shakespeare", "blog")
-    vocab_size = len(Vocab.from_text(text))
-    n_train = split_sizes(len(text), config.val_frac, config.test_frac)[0]
-    return PostModel(config, vocab_size, build_model(config, vocab_size).num_parameters(),
-                     num_chunks(n_train, config.batch_size, config.seq_len))
 
 
 def final_model(run: Run) -> tuple[CharRNN, Vocab]:
@@ -257,12 +234,12 @@ def yardstick_table(run: Run, val_loss: float) -> pd.DataFrame:
 
 
 def committed_run(experiment: str) -> str:
-    """One line on the `blog`-scale run committed under `results/<experiment>/`: its best validation loss, or
+    """One line on the `blog`-scale run committed under `results/blog/<experiment>/`: its best validation loss, or
     that there is none."""
-    committed = runs_dir().parent / "results" / experiment
+    committed = committed_results(experiment, "blog")
     metrics = load_metrics(committed)
     if not metrics:
-        return (f"{experiment}: no blog-scale run has been committed under results/{experiment}/ "
+        return (f"{experiment}: no blog-scale run has been committed under results/blog/{experiment}/ "
                 f"(it needs a GPU: run this notebook with CHARLAB_SCALE=blog, or `charlab train` on one)")
     best = min(m["val_loss"] for m in metrics)
     return (f"{experiment}: committed blog-scale run in {committed}: best val loss {best:.4f} nats/char "
