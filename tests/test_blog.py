@@ -82,6 +82,7 @@ def test_a_run_stops_cleanly_at_its_own_time_limit(tmp_path, data_dir):
                          device="cpu", max_time_s=1.5, overrides={"max_iters": 3000, "eval_interval": 10**6})
     stamp = json.loads((final / "stamp.json").read_text())  # 3,000 iterations: far more than 1.5 s
     assert stamp["stopped_by"] == "max_time_s" and 0 < stamp["iterations"] < 3000
+    assert stamp["git_commit"] == blog.git_info()["git_commit"]  # `one` alone names the commit too
     assert stamp["train_s"] >= 1.5 and stamp["max_time_s"] == 1.5  # no upper bound: a busy machine may be slow
     assert {p.name for p in final.iterdir()} == LAYOUT
     assert json.loads((final / "metrics.jsonl").read_text().splitlines()[-1])["iter"] == stamp["iterations"]

@@ -315,7 +315,7 @@ def run_one(experiment: str, scale: str, data: Path | str, results: Path | str =
         "dataset": EXPERIMENTS[experiment], "dataset_sha256": sha256_file(data), "data_transform": transform,
         "device": device_description(dev), "gpu": gpu_name() if dev.type == "cuda" else None,
         "torch": torch.__version__, "cuda": torch.version.cuda, "python": platform.python_version(),
-        "charlab": __version__, "date_utc": _now(), **(provenance or {}),
+        "charlab": __version__, "date_utc": _now(), **git_info(), **(provenance or {}),
         "wall_s": round(time.perf_counter() - t0, 1), "train_s": round(last["elapsed_s"], 1),
         "max_time_s": config.max_time_s, "iterations": last["iter"], "epochs": round(last["epoch"], 3),
         "stopped_by": stopped_by, "parameters": model["parameters"], "best_val_loss": best.get("val_loss"),
