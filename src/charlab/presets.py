@@ -143,8 +143,9 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
         "blog": dict(batch_size=50, seq_len=50, max_iters=2000, eval_interval=100),
         # benchmarks/long_candidates.py, 5 minutes each on this 2-core Xeon (idle, bf16): 1x512 1.235, 2x512 batch
         # 64 1.252, 2x512 1.256, 1x1024 1.344 nats/char. The 1x512 leads at 5 minutes, but it has then read the
-        # novel 3 times (24 times in 40 minutes) and the 2x512's loss fell 1.8x faster over its last minute before
-        # the schedule's end (0.056 against 0.032): for 35 minutes the 2x512 (3.3 M parameters) is chosen.
+        # novel 3 times (24 times in 40 minutes) and the 2x512's loss fell 1.8x faster between minutes 3 and 4
+        # (0.056 against 0.032): for 35 minutes the 2x512 (3.3 M parameters) is chosen. Its run reached 1.179 and
+        # then over-fitted (results/long/warpeace/stamp.json).
         "long": dict(num_layers=2, max_time_s=2100.0),
     },
     # Chapter 10 (baselines). The chapter must fit ~9 minutes on 2 idle cores. Its parts, ESTIMATED (not timed:
