@@ -71,3 +71,13 @@ def test_a_batch_the_processes_cannot_share_stops_every_rank_with_one_line(text_
     assert done.returncode != 0
     assert "charlab: error: --batch-size 3 cannot be shared by 2 processes: use a multiple of 2" in done.stderr
     assert "Traceback (most recent call last)" not in done.stderr.split("charlab: error")[0]
+
+
+def test_a_mistake_under_torchrun_keeps_its_exit_status_and_charlabs_line_comes_first(text_file, tmp_path):
+    done = torchrun("train", str(text_file), "--out", str(tmp_path / "r"), "--preset", "smoke", "--quiet",
+                    "--batch-size", "3")
+    assert done.returncode == 1  # a user's mistake, as in one process
+    lines = done.stderr.splitlines()
+    ours = [i for i, line in enumerate(lines) if line.startswith("charlab: error: --batch-size 3 cannot be shared")]
+    report = next(i for i, line in enumerate(lines) if "FAILED" in line)  # torchrun's own box, after ours
+    assert ours and ours[0] < report and "Traceback" not in "\n".join(lines[: ours[0]])

@@ -246,3 +246,17 @@ def test_length_shares_and_the_plots():
     fig = plot_name_lengths({"real names": ["Ann", "Bo"], "samples": []}, max_length=4)
     real, samples = fig.axes[0].get_lines()
     assert list(real.get_ydata()) == [0, 0, 50, 50, 0] and list(samples.get_ydata()) == [0] * 5
+
+
+def test_the_end_of_training_sentence_follows_the_numbers():
+    from charlab.chapters.ch04_names import end_of_training_note
+
+    def run(*losses):
+        return [{"iter": 100 * i, "val_loss": v} for i, v in enumerate(losses)]
+
+    assert end_of_training_note(run(2.5, 2.1, 1.9)).endswith("of 200: still falling at the end of training, so this "
+                                                             "run stopped before the model began to memorise.")
+    level = end_of_training_note(run(2.5, 1.9815, 1.9885))  # chapter 4's committed run: not "still improving"
+    assert "came at iteration 100 of 200; by the end it was 1.9885, within 0.01 nats/char of it" in level
+    assert "stopped improving" in level and "still falling" not in level
+    assert "had risen to 2.1000" in end_of_training_note(run(2.5, 1.9, 2.1))

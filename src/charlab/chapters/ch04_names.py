@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -116,6 +117,23 @@ def generate_names(model: CharRNN, vocab: Vocab, n: int, temperature: float = 1.
         if len(names) >= n:
             break
     return names[:n]
+
+
+def end_of_training_note(metrics: Sequence[dict[str, Any]], flat: float = 0.01) -> str:
+    """Where the best validation loss came and what the validation loss did after it, computed from the metrics
+    (a direction the prose states is the numbers' own): still falling at the end; level within `flat` nats/char
+    of its best; or rising while the model starts to memorise names."""
+    best = min(metrics, key=lambda m: m["val_loss"])
+    last = metrics[-1]
+    where = f"The best validation loss, {best['val_loss']:.4f}, came at iteration {best['iter']:,} of {last['iter']:,}"
+    if best is last:
+        return f"{where}: still falling at the end of training, so this run stopped before the model began to memorise."
+    rise = last["val_loss"] - best["val_loss"]
+    if rise <= flat:
+        return (f"{where}; by the end it was {last['val_loss']:.4f}, within {flat:g} nats/char of it: the model had "
+                "stopped improving on held-out names but not yet clearly begun to memorise them.")
+    return (f"{where}; by the end it had risen to {last['val_loss']:.4f} while the training loss kept falling: on a "
+            "corpus this small the model starts to memorise names, which is why we sample from the best checkpoint.")
 
 
 def ngram_losses(split: NamesSplit, orders: Iterable[int] = (1, 2, 3, 4, 5),
