@@ -134,6 +134,10 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
         "cpu": dict(max_iters=1400, eval_interval=200, eval_max_chunks=24),
         # "3-layer LSTMs ... about 10 million parameters": 3x700 on ~100 input symbols is 10.1 M.
         "blog": dict(num_layers=3, hidden_size=700),
+        # Not compared on Linux proxies yet: War and Peace's choice (benchmarks/README.md), the 2x512, for 30 minutes.
+        # Linux's 11.7 MB give it about 2.5 epochs in that time, where the 2x512 over-fitted War and Peace only after
+        # 9 (results/long/warpeace/).
+        "long": dict(num_layers=2, max_time_s=1800.0),
     },
     "warpeace": {
         # Samples every 100 iterations from iteration 1: small batches so the early iterations tell the story.
