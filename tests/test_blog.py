@@ -227,3 +227,5 @@ def test_mistakes_are_one_line(capsys, tmp_path, data_dir):
     one_line_error(capsys, ["run", "--experiments", "pg", *base], "already holds results of pg; pass --force")
     one_line_error(capsys, ["one", "pg", "--data", str(data_dir / "pg" / "input.txt"), *base[:4]], "--force")
     one_line_error(capsys, ["unpack-results", str(tmp_path)], "no results.tar.gz.part*of* files")
+    one_line_error(capsys, ["one", "pg", "--data", str(tmp_path / "missing.txt"), "--scale", "smoke", "--results",
+                            str(tmp_path / "r2")], "missing.txt: No such file or directory")

@@ -615,6 +615,9 @@ def main(argv: list[str] | None = None) -> int:
     except CharlabError as e:
         print(f"charlab: error: {e}", file=sys.stderr)
         return 1
+    except OSError as e:  # a missing data file, a full or read-only disk: what and where, in one line
+        print(f"charlab: error: {e.filename + ': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("charlab: interrupted", file=sys.stderr)
         return 130
