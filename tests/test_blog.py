@@ -229,3 +229,20 @@ def test_mistakes_are_one_line(capsys, tmp_path, data_dir):
     one_line_error(capsys, ["unpack-results", str(tmp_path)], "no results.tar.gz.part*of* files")
     one_line_error(capsys, ["one", "pg", "--data", str(tmp_path / "missing.txt"), "--scale", "smoke", "--results",
                             str(tmp_path / "r2")], "missing.txt: No such file or directory")
+
+
+def test_a_chapter_reads_a_committed_result_back(tmp_path, data_dir, monkeypatch):
+    from charlab.experiments import chars_seen, committed_run
+
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))  # results/ is beside data/'s parent's runs/
+    assert committed_run("pg", "smoke") is None  # nothing committed yet: chapters show only their own run
+    blog.run_one("pg", "smoke", data_dir / "pg" / "input.txt", tmp_path / "results", tmp_path / "runs",
+                 device="cpu", overrides={"max_iters": 4, "eval_interval": 2})
+    r = committed_run("pg", "smoke")
+    assert r is not None and r.scale == "smoke" and r.config.max_iters == 4
+    assert r.best_val_loss == pytest.approx(min(m["val_loss"] for m in r.metrics))
+    assert r.chars_seen == chars_seen(r.config, r.stamp["model"]["iter"]) == r.stamp["model"]["iter"] * \
+        r.config.batch_size * r.config.seq_len
+    assert {s["temperature"] for s in r.samples} == {0.5, 1.0} and "results/smoke/pg/" in r.summary()
+    ckpt = r.load()
+    assert ckpt.model.num_parameters() == r.stamp["parameters"]

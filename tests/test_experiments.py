@@ -90,3 +90,13 @@ def test_a_corpus_is_split_as_its_experiment_trains(text_file, tmp_path, monkeyp
     assert vocab.decode(splits["train"].tolist()) == corpus.train and len(corpus.train) == corpus.n_train
     assert vocab.decode(splits["val"].tolist()) == corpus.held_out and len(corpus.held_out) == corpus.n_val > 0
     assert corpus.train + corpus.held_out == corpus.text and corpus.source == {}
+
+
+def test_the_scale_ladder_draws_one_point_per_model_in_compute_order():
+    from charlab.plots import scale_ladder
+
+    ax = scale_ladder([("long", 2.6e7, 0.63), ("cpu", 2.9e6, 0.41)], "real-word share", target=0.8)
+    line = ax.lines[0]
+    assert list(line.get_xdata()) == [2.9e6, 2.6e7] and list(line.get_ydata()) == [0.41, 0.63]
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.texts][:2] == ["cpu", "long"]
+    assert len(ax.lines) == 2  # the points and the level at which the claim holds

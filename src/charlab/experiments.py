@@ -28,6 +28,7 @@ from .checkpoint import Checkpoint, load_checkpoint
 from .config import TrainConfig
 from .datasets import default_data_dir, ensure
 from .datasets.paths import read_source
+from .errors import CharlabError
 from .evaluate import score_split
 from .presets import normalize_scale, preset_for
 from .provenance import format_duration
@@ -46,6 +47,61 @@ def committed_results(experiment: str, scale: str = "blog") -> Path:
     """The folder of `experiment`'s committed results at `scale` (`results/<scale>/<experiment>/` of the checkout;
     it may not exist)."""
     return result_dir(runs_dir().parent / "results", scale, experiment)
+
+
+@dataclass(frozen=True)
+class Result:
+    """A committed results folder (`results/<scale>/<experiment>/`, written by `python -m charlab.blog one`): the
+    model it stored, its samples, metrics and stamp, read back so a chapter can show it beside its own run."""
+
+    experiment: str
+    scale: str
+    path: Path
+    stamp: dict[str, Any]  # machine, minutes, iterations, precision, data sha256, commit, why training stopped
+    config: TrainConfig
+    metrics: list[dict[str, Any]]
+    samples: list[dict[str, Any]]  # {"temperature", "text"} of the best checkpoint
+
+    @property
+    def chars_seen(self) -> int:
+        """Training characters read up to the stored (best) checkpoint."""
+        return chars_seen(self.config, self.stamp["model"]["iter"] if self.stamp.get("model") else
+                          self.stamp["iterations"])
+
+    @property
+    def best_val_loss(self) -> float:
+        return float(self.stamp["best_val_loss"])
+
+    def load(self) -> Checkpoint:
+        """The stored model (bf16 on disk, float32 here); CharlabError when the run's model was not stored."""
+        if not (self.stamp.get("model") or {}).get("file"):
+            raise CharlabError(f"{self.path} stores no model: {self.stamp.get('model')}")
+        return load_checkpoint(self.path / self.stamp["model"]["file"])
+
+    def summary(self) -> str:
+        c, s = self.config, self.stamp
+        return (f"{c.cell.upper()} {c.num_layers}x{c.hidden_size} ({s['parameters'] / 1e6:.2f} M parameters), "
+                f"{s['iterations']:,} iterations ({s['epochs']:.1f} epochs) in {format_duration(s['train_s'])} on "
+                f"{s['device']} in {s['precision']}, {s['date_utc'][:10]}; best val loss {self.best_val_loss:.4f} "
+                f"nats/char ({bits(self.best_val_loss):.3f} bits/char) at iteration {s['best_iter']:,}. "
+                f"Committed in results/{self.scale}/{self.experiment}/.")
+
+
+def chars_seen(config: TrainConfig, iters: int, world_size: int = 1) -> int:
+    """Training characters read in `iters` iterations: batch x sequence length x processes per iteration."""
+    return int(iters) * config.batch_size * config.seq_len * world_size
+
+
+def committed_run(experiment: str, scale: str = "long") -> Result | None:
+    """The committed results of `experiment` at `scale`, or None where there are none yet."""
+    path = committed_results(experiment, scale)
+    if not (path / "stamp.json").is_file():
+        return None
+    stamp = json.loads((path / "stamp.json").read_text())
+    cfg = json.loads((path / "config.json").read_text())
+    samples = json.loads((path / "samples.json").read_text())
+    return Result(experiment, normalize_scale(scale), path, stamp, TrainConfig.from_dict(cfg["train_config"]),
+                  load_metrics(path), samples["samples"])
 
 
 @dataclass

@@ -36,3 +36,25 @@ def bits_axis(ax: plt.Axes, label: str = "bits/char") -> plt.Axes:
     right = ax.secondary_yaxis("right", functions=(bits, nats))
     right.set_ylabel(label)
     return right
+
+
+def scale_ladder(points: list[tuple[str, float, float]], ylabel: str, ax: plt.Axes | None = None,
+                 target: float | None = None, target_label: str = "", higher_is_better: bool = True) -> plt.Axes:
+    """A claim's own measure against training compute, one point per model: `points` are (label, training
+    characters read, measure), e.g. [("cpu", 2.9e6, 0.41), ("long", 2.6e7, 0.63)]. `target` draws the level at
+    which the claim would hold, so a reader sees how far each scale is from it and whether it is moving."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.8))
+    pts = sorted(points, key=lambda p: p[1])
+    ax.plot([p[1] for p in pts], [p[2] for p in pts], "-o", color="C0")
+    for label, x, y in pts:
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=9)
+    if target is not None:
+        ax.axhline(target, ls="--", lw=1, color="gray")
+        ax.annotate(target_label or f"holds at {target:g}", (ax.get_xlim()[0], target), va="bottom", fontsize=8,
+                    color="gray")
+    ax.set_xscale("log")
+    ax.set_xlabel("training characters read (log scale)")
+    ax.set_ylabel(ylabel + ("" if higher_is_better else " (lower is better)"))
+    ax.grid(alpha=0.3)
+    return ax

@@ -227,3 +227,22 @@ def test_kneser_ney_on_a_megabyte_of_memoryless_text(megabyte):
     full = train[-7:] + val
     for i in np.random.default_rng(2).integers(0, len(val), 20):  # the per-context path agrees at this scale
         assert probs[i] == pytest.approx(m.next_char_probs(full[i : i + 7])[m.vocab.index(val[i])], rel=1e-12)
+
+
+def test_kn_baseline_tunes_on_one_half_and_reports_on_the_other(markov_text):
+    from charlab.analysis.ngram import kn_baseline
+
+    train, held = markov_text[:2800], markov_text[2800:3601]
+    assert len(held) == 801
+    vocab = set(markov_text)
+    b = kn_baseline(train, held, vocab, orders=(1, 2, 4))
+    tune, report = held[:400], held[400:]
+    losses = {o: KneserNey(o, vocab=vocab).fit(train).loss(tune, context=train) for o in (1, 2, 4)}
+    assert [r.order for r in b.tuned] == [1, 2, 4]
+    assert [r.val_loss for r in b.tuned] == pytest.approx([losses[o] for o in (1, 2, 4)])
+    assert b.order == min(losses, key=losses.get) and b.order > 1  # a first-order Markov text: more than unigrams
+    assert b.report == report and b.report_context == train + tune
+    assert b.loss == pytest.approx(KneserNey(b.order, vocab=vocab).fit(train).loss(report, context=train + tune))
+    assert f"order {b.order}" in b.text()
+    with pytest.raises(CharlabError, match="at least 2 held-out"):
+        kn_baseline(train, "a", vocab)

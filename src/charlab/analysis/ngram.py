@@ -493,3 +493,43 @@ def kn_losses(train: str, val: str, vocab: Iterable[str], orders: Iterable[int])
         model.forget(n)
         results.append(KNResult(n, loss, d, time.perf_counter() - t0))
     return results
+
+
+@dataclass(frozen=True)
+class KNBaseline:
+    """The book's one counting baseline: interpolated Kneser-Ney, its order chosen on the first half of the held-out
+    text (`tuned`) and its loss reported on the second half (`report`), which the choice never saw. A model
+    compared with it is scored on the same second half, read after everything before it (`report_context`)."""
+
+    order: int
+    loss: float  # nats/char on the report half
+    tuned: list[KNResult]  # every order's loss on the tuning half
+    report: str  # the second half of the held-out text
+    report_context: str  # the training text and the tuning half, which precede it
+
+    def text(self) -> str:
+        others = ", ".join(f"{r.order}: {r.val_loss:.3f}" for r in self.tuned)
+        return (f"Kneser-Ney order {self.order} (chosen on the first half of the held-out text, orders {others} "
+                f"nats/char there): {self.loss:.3f} nats/char on the second half ({len(self.report):,} characters)")
+
+
+def kn_baseline(train: str, held_out: str, vocab: Iterable[str], orders: Iterable[int] = (2, 3, 4, 5, 6, 7, 8, 10)
+                ) -> KNBaseline:
+    """Count `train`, choose the order with the lowest loss on the first half of `held_out` and report that
+    order's loss on the second half (see `KNBaseline`)."""
+    if len(held_out) < 2:
+        raise CharlabError("kn_baseline needs at least 2 held-out characters (one to tune on, one to report)")
+    half = len(held_out) // 2
+    tune, report = held_out[:half], held_out[half:]
+    orders = sorted(set(orders))
+    if not orders:
+        raise CharlabError("kn_baseline needs at least one order")
+    model = KneserNey(max(orders), vocab=sorted(set(getattr(vocab, "chars", vocab)))).fit(train)
+    tuned = []
+    for n in orders:
+        t0 = time.perf_counter()
+        tuned.append(KNResult(n, model.loss(tune, context=train, order=n), model.discounts(n)[-1],
+                              time.perf_counter() - t0))
+    best = min(tuned, key=lambda r: r.val_loss).order
+    context = train + tune
+    return KNBaseline(best, model.loss(report, context=context, order=best), tuned, report, context)
