@@ -217,3 +217,18 @@ def test_tag_closes_counts_in_order_wrong_and_unmatched_closers():
     assert tag_closes("no tags &lt;ref&gt; here").closes == 0 and math.isnan(tag_closes("").in_order_share)
     total = tag_closes(good) + r
     assert (total.closes, total.in_order, total.unmatched) == (5, 4, 3)
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("http://www.humah.yahoo.com/guardian.cfm/7754800786d17551963s89.htm", True),  # the post's invented URL
+    ("http://www.example.org/a", True), ("ftp://ftp.x.org/pub", True), ("HTTP://WWW.BBC.CO.UK/x_(y)", True),
+    ("https://192.168.0.1:8080/x?y=1&z=%20", True),
+    ("http://ww.", False), ("http://60007,306", False),  # what the cpu model wrote: no dot left, a comma
+    ("http://example", False), ("http://example.c0m", False), ("http://-a.com", False), ("http://300.1.1.1/", False),
+    ("http://exa mple.com", False), ("http://example.com/a%zz", False), ("http://a.com:99999/", False),
+    ("mailto:x@y.org", False), ("www.example.org", False), ("", False),
+])
+def test_url_well_formed_known_answers(url, ok):
+    from charlab.analysis.wikitext import url_well_formed
+
+    assert url_well_formed(url) is ok

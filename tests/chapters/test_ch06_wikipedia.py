@@ -1,10 +1,13 @@
 import math
+from pathlib import Path
 
 import matplotlib
 import pytest
 
 from charlab.chapters import ch06_wikipedia as ch06
 from charlab.errors import CharlabError
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "post_samples"
 
 matplotlib.use("Agg")
 
@@ -51,9 +54,12 @@ def test_known_sets_and_the_invention_table():
     df = ch06.invention_table([m], known)
     assert df.loc["LSTM", "URL new"] == "100%" and df.loc["LSTM", "host new"] == "100%"
     assert df.loc["LSTM", "valid dates"] == "0%" and df.loc["LSTM", "new to training"] == "0%"
-    verdict, value, _ = ch06.url_verdict(m, known)
-    assert verdict == "holds" and value == "1 URLs, 100% new"
-    verdict, _, measured = ch06.invented_metadata_verdict(m, known)
+    real = ch06.measure_windows("real", [PAGE.replace("example.org", "example.net")])
+    v = ch06.url_verdict(m, real, known)
+    assert v.verdict == "holds" and v.value == "1 URLs, 100% well-formed and new (real 100%)"
+    assert v.gate.passed and v.gate.value == 1.0 and v.gate.threshold == ch06.URL_GATE
+    verdict, _, measured, gate = ch06.invented_metadata_verdict(m, known)
+    assert gate is None
     assert verdict == "not reached at this scale" and "0% of them real calendar dates" in measured
 
 
@@ -101,5 +107,103 @@ def test_a_share_with_nothing_to_count_prints_as_the_tables_missing_mark():
     assert df.loc["LSTM", "URLs"] == "0" and df.loc["LSTM", "URL new"] == MISSING == "–"  # no URL: no share
     assert df.loc["real", "URL new"] == "0%" and df.loc["LSTM", "valid dates"] == MISSING
     assert ch06.xml_table(rows).loc["LSTM", "closed in nesting order"] == MISSING  # no closing tag at all
-    verdict, value, _ = ch06.xml_verdict(rows[1])
+    verdict, value, *_ = ch06.xml_verdict(rows[1])
     assert verdict == "not reached at this scale" and value == "– of closing tags in order; 0/0 blocks well-formed"
+
+
+def test_url_verdict_judges_well_formed_new_urls_against_real_text():
+    known = ch06.Known.from_text(TRAIN)
+    real = ch06.measure_windows("real", [PAGE.replace("example.org", "example.net")] * 2)
+
+    def urls(*us: str) -> ch06.WindowMeasures:
+        return ch06.measure_windows("LSTM", [PAGE.replace("http://www.example.org/a", u) for u in us])
+
+    assert ch06.url_shares(real, known) == ch06.UrlShares(2, 1.0, 1.0, 1.0)
+    malformed = urls("http://ww.", "http://60007,306")  # what the cpu model wrote: new, but not URLs
+    v = ch06.url_verdict(malformed, real, known)
+    assert ch06.url_shares(malformed, known) == ch06.UrlShares(2, 0.0, 1.0, 0.0)
+    assert v.verdict == "not reached at this scale" and not v.gate.passed  # the gate, whatever "new" says
+    half = urls("http://ww.", "http://www.humah.yahoo.com/x.htm")
+    v = ch06.url_verdict(half, real, known)  # gate met (1 of 2 well-formed), 50% < 80% of real's 100%
+    assert v.gate.passed and v.verdict == "holds partly"
+    copies = urls("http://www.example.org/a", "http://www.example.org/a", "http://www.humah.yahoo.com/x")
+    v = ch06.url_verdict(copies, real, known)  # two of three well-formed URLs copied from training
+    assert v.verdict == "contradicted" and "67% of the model's well-formed URLs are copies" in v.measured
+    none = ch06.measure_windows("LSTM", ["no markup at all"])
+    v = ch06.url_verdict(none, real, known)
+    assert v.verdict == "not reached at this scale" and v.gate.value == 0.0
+
+
+def post_sample(name: str) -> str:
+    """A fixture of the post's own samples, without its first line (the attribution)."""
+    return (FIXTURES / f"wikipedia_{name}.txt").read_text().split("\n", 1)[1]
+
+
+def test_every_rule_judges_the_posts_own_samples_as_the_post_does():
+    markup, xml = post_sample("markup"), post_sample("xml")
+    # The post prints its template as "{ { cite journal ... } }", most likely so that its site generator (Jekyll's
+    # Liquid, which reads "{{") leaves it alone; the sample's wikitext had "{{ }}", and that is what is judged.
+    structure = post_sample("structure")
+    assert "{ { cite journal" in structure
+    structure = structure.replace("{ {", "{{").replace("} }", "}}")
+    real = ch06.measure_windows("real", [PAGE])
+    worse = ch06.measure_windows("n-gram", [PAGE.replace("(from ", "((((from ")])
+    known = ch06.Known.from_text(TRAIN)
+    posts = ch06.ModelMeasures("post", ch06.measure_windows("post", [markup, structure]),
+                               ch06.measure_windows("post page", [xml]), xml)
+    # "the model learns to open and close the parenthesis correctly": every ( and [[ of its excerpts closes
+    assert posts.windows.brackets["("].closed_share == 1.0 and posts.windows.brackets["[["].closed_share == 1.0
+    # "the yahoo url above doesn't actually exist, the model just hallucinated it": well-formed and new
+    assert posts.windows.hosts[0] == "humah.yahoo.com" and all(posts.windows.well_formed_urls)
+    # "sometimes it creates headings, lists": 4 headings and 8 list items; its template parses as one
+    assert posts.windows.items[1].counts["headings"] == 4 and posts.windows.items[1].counts["list_items"] == 8
+    assert posts.windows.items[1].counts["templates"] == 1
+    # "closes the correct tags ... in the correct nested order"; "makes up the timestamp, id"
+    assert posts.pages.tags.closes == 11 and posts.pages.tags.in_order_share == 1.0
+    assert posts.pages.blocks["page"] == (1, 1) and posts.pages.timestamps == ["2002-08-03T18:14:12Z"]
+    judged = ch06.verdicts(posts, real, worse, known)
+    assert set(judged) == set(ch06.CLAIMS)
+    assert {cid: v.verdict for cid, v in judged.items()} == dict.fromkeys(ch06.CLAIMS, "holds")
+
+
+def test_the_long_run_is_judged_by_the_same_code(tmp_path):
+    from charlab.experiments import committed_run
+
+    result = committed_run("linux", "long")  # a committed long run whose text has "<" (Wikipedia's comes later)
+    if result is None:
+        pytest.skip("no committed long run in this checkout")
+    ckpt = result.load()
+    size = dict(ch06.sizes("smoke"), num_samples=2, sample_len=120, burn_in=20, xml_samples=2, xml_len=80)
+    m = ch06.measure_model("long", ckpt.model, ckpt.vocab, size)
+    assert m.windows.chars == 2 * 120 and m.pages.chars == 2 * 80 and len(m.first_page) == 80
+    known = ch06.Known.from_text(TRAIN)
+    judged = ch06.verdicts(m, ch06.measure_windows("real", [PAGE]), ch06.measure_windows("gram", [""]), known)
+    v = judged["ch06-hallucinated-url"]
+    j = ch06.judge_long(v)
+    assert (j.scale, j.verdict, j.measured, j.value, j.gate) == ("long", v.verdict, v.measured, v.value, v.gate)
+    if not m.windows.urls:
+        assert j.verdict == "not reached at this scale" and j.gate.value == 0.0  # kernel C, no URL: gate 0
+    assert "temperature 1.0" in ch06.long_samples(result)
+    assert ch06.best_iter([{"iter": 0, "val_loss": 3.0}, {"iter": 5, "val_loss": 1.0}, {"iter": 9, "val_loss": 2.0},
+                           {"iter": 10, "val_loss": None}]) == 5
+    assert ch06.cpu_chars(result.config, [{"iter": 2, "val_loss": 1.0}]) == 2 * 32 * 64
+    pts = ch06.ladder_points([("cpu", 100, m), ("long", 1000, m)], known)
+    share = ch06.url_shares(m.windows, known).well_formed_new
+    assert pts == [("cpu", 100.0, 0.0 if math.isnan(share) else share), ("long", 1000.0, pts[0][2])]
+    urls = ch06.measure_windows("LSTM", [PAGE.replace("http://www.example.org/a", "http://www.humah.yahoo.com/")])
+    both = ch06.ModelMeasures("x", urls, urls, "")
+    assert ch06.ladder_points([("cpu", 5, both)], known) == [("cpu", 5.0, 1.0)]
+
+
+def test_the_counting_baseline_and_the_comparison_sentence():
+    from charlab.text import Vocab
+
+    text = PAGE * 8
+    vocab = Vocab.from_text(text)
+    b = ch06.baseline(text[:3000], text[3000:3600], vocab, orders=(1, 2, 3))
+    assert b.order in (1, 2, 3) and len(b.report) == 300
+    df = ch06.baseline_table(b, {"LSTM": b.loss + 0.5})
+    assert len(df) == 3 + 1 + 1
+    assert "0.721 more than Kneser-Ney" in ch06.compare_with_baseline("LSTM", b.loss + 0.5, b)  # 0.5 nats
+    assert "does not beat counting" in ch06.compare_with_baseline("LSTM", b.loss + 0.5, b)
+    assert "better than counting" in ch06.compare_with_baseline("LSTM", b.loss - 0.1, b)
