@@ -285,3 +285,11 @@ def test_identifiers_the_parser_invented_are_not_names():
     # "int = 3;" makes tree-sitter invent a MISSING identifier (empty text): it is neither a local nor a use
     r = name_report("int f(void)\n{\n\tint = 3;\n\treturn 0;\n}\n", clean_only=False)
     assert "" not in r.unused_names and "" not in r.undefined_names
+
+
+def test_indent_unit_reads_two_space_indentation():
+    two = "int f(void)\n{\n  int a;\n  if (a) {\n    a = 1;\n  }\n  return a;\n}\n"
+    assert indent_report(two, start_depth=0).matched < indent_report(two, start_depth=0).lines
+    r = indent_report(two, start_depth=0, unit=2)
+    assert r.matched == r.lines == 7 and r.steps_matched == r.steps == 6  # every line but the continuation "{"
+    assert indent_report(two.replace("  ", "\t"), start_depth=0).share == 1.0  # the kernel's tabs, unit 8

@@ -211,3 +211,18 @@ _FRAGMENTS = ["\\begin{proof}", "\\end{lemma}", "\\begin{enumerate}", "\\end{enu
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=40), st.booleans(), st.sampled_from(["open", "drop"]))
 def test_repair_always_gives_a_clean_text(fragments, partial, mode):
     assert clean(repair("".join(fragments), partial_lines=partial, unmatched_ends=mode))
+
+
+def test_a_close_knows_every_environment_open_around_it():
+    closes = environment_closes("\\begin{proof}\n\\begin{enumerate}\n\\item x\n\\end{lemma}\n\\end{proof}")
+    assert closes[0].enclosing == ("proof", "enumerate") and closes[0].opened == "enumerate"
+    assert closes[1].enclosing == ("proof",) and closes[1].correct
+
+
+def test_repair_deletes_an_item_outside_a_list_but_keeps_one_whose_list_was_cut():
+    fixed = repair("\\begin{proof}\n\\item Given $x$.\nDone.\n\\end{proof}\n", partial_lines=False)
+    assert "\\item" not in fixed and "Given $x$." in fixed
+    kept = repair("\\item one\n\\item two\n\\end{enumerate}\n", partial_lines=False)  # its \begin was cut off
+    assert kept.count("\\item") == 2 and kept.startswith("\\begin{enumerate}")
+    inside = repair("\\begin{lemma}\n\\begin{itemize}\n\\item a\n\\end{itemize}\n\\end{lemma}\n", partial_lines=False)
+    assert inside.count("\\item") == 1

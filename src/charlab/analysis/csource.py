@@ -317,8 +317,9 @@ def _columns(line: str) -> int:
     return col
 
 
-def indent_report(code: str, start_depth: int | None = None) -> IndentReport:
-    """Share of counted lines indented as kernel style wants: 8 columns (a tab) per open brace.
+def indent_report(code: str, start_depth: int | None = None, unit: int = 8) -> IndentReport:
+    """Share of counted lines indented as kernel style wants: 8 columns (a tab) per open brace (`unit` columns:
+    the post's page prints the kernel's tabs of its samples as two spaces, so its samples are read with 2).
 
     The brace depth of a line is the number of "{" minus "}" before it (outside comments and literals; braces
     on preprocessor lines ignored). A line is *counted* when it has code outside comments and starts with it,
@@ -358,8 +359,8 @@ def indent_report(code: str, start_depth: int | None = None) -> IndentReport:
         bad = []
         for number, rel, kind in candidates:
             col, d = columns[number], offset + rel
-            ok = {"close": col == 8 * (d - 1), "case": col in (8 * d, 8 * (d - 1)),
-                  "label": col in (0, 1, 8 * d), "code": col == 8 * d}[kind]
+            ok = {"close": col == unit * (d - 1), "case": col in (unit * d, unit * (d - 1)),
+                  "label": col in (0, 1, unit * d), "code": col == unit * d}[kind]
             if not ok or d < 0 or (kind == "close" and d < 1):
                 bad.append(number)
         return bad
@@ -371,7 +372,7 @@ def indent_report(code: str, start_depth: int | None = None) -> IndentReport:
     # each wants ("}" wants one level less)
     plain = [(columns[n], d - (k == "close")) for n, d, k in candidates if k in ("code", "close")]
     steps = list(zip(plain, plain[1:], strict=False))
-    matched_steps = sum(c2 - c1 == 8 * (d2 - d1) for (c1, d1), (c2, d2) in steps)
+    matched_steps = sum(c2 - c1 == unit * (d2 - d1) for (c1, d1), (c2, d2) in steps)
     return IndentReport(lines=len(candidates), matched=len(candidates) - len(bad), start_depth=best,
                         mismatched=tuple(bad), steps=len(steps), steps_matched=matched_steps)
 

@@ -80,6 +80,7 @@ class Close:
     position: int  # offset of the "\end" in the text
     opened: str | None  # X of the innermost open \begin{X}; None when no environment was open (unmatched)
     distance: int | None  # characters from the start of that \begin to the start of this \end; None if unmatched
+    enclosing: tuple[str, ...] = ()  # every environment open when it came, outermost first (innermost included)
 
     @property
     def unmatched(self) -> bool:
@@ -187,8 +188,9 @@ def _scan(text: str) -> _Scan:
                     reopenable = name and name not in VERBATIM_ENVIRONMENTS  # not "\\end{}", nor a verbatim
                     s.edits.append((start, end, None if reopenable else ""))
                 else:
+                    enclosing = tuple(fr.name for fr in frames if fr.kind == "env")
                     f = frames.pop()
-                    s.closes.append(Close(name, start, f.name, start - f.start))
+                    s.closes.append(Close(name, start, f.name, start - f.start, enclosing))
                     if f.name != name:
                         s.edits.append((start, end, "\\end{" + f.name + "}"))
         elif m.group("dollar") is not None or m.group("cs") in ("\\[", "\\(", "\\]", "\\)"):
@@ -226,6 +228,13 @@ def _scan(text: str) -> _Scan:
             else:
                 close_above(i, start)
                 frames.pop()
+        elif (m.group("par") is not None and m.group().startswith("\\item") and find("math") is None
+              and (w := wall()) >= 0 and frames[w].name not in _LISTS):
+            # an \item whose innermost environment is not a list (the post's own sample has one in a proof):
+            # LaTeX stops at "Lonely \item"; the repair deletes it (no environment open: its list may have been
+            # cut off, and reopening that list keeps it)
+            s.counts["lonely_items"] += 1
+            s.edits.append((start, end, ""))
         elif m.group("par") is not None and (i := find("math", lowest=True)) is not None:
             if text[start] == "\\":  # \par or \item: the closers go before it
                 close_above(i - 1, start)
@@ -339,7 +348,9 @@ def repair(text: str, defined_labels: Iterable[str] | None = None, *, partial_li
 
     After the repair, `environment_report` finds only correct ends (none unmatched, none left open) and
     `math_balance(...).balanced` is True. Undefined commands, invented environments, `&` outside tables,
-    `\item` outside lists and the like are not repaired: the compiler reports them.
+    and the like are not repaired: the compiler reports them. An `\item` whose innermost open environment is
+    not a list is deleted (the post's own raw sample has one in a proof; recalibrated so that the post's "few
+    fixes" of that sample are done).
     """
     if unmatched_ends not in ("open", "drop"):
         raise CharlabError(f"unmatched_ends must be 'open' or 'drop', got {unmatched_ends!r}")
