@@ -2,8 +2,9 @@ import math
 
 import pytest
 
-from charlab.analysis.evolution import MEASURES, evolution_measures
+from charlab.analysis.evolution import MEASURES, evolution_measures, jumble
 from charlab.analysis.textstats import word_set
+from charlab.errors import CharlabError
 
 NOVEL = 'Well, Prince, so Genoa and Lucca are now just family estates. "Heavens!" replied the prince. Why?'
 
@@ -50,3 +51,15 @@ def test_empty_denominators_are_nan_not_zero():
         assert math.isnan(m[key]), key
     assert m["quote_rate"] == 0.0
     assert math.isnan(evolution_measures("", {"a"})["quote_rate"])
+
+
+def test_jumble_draws_the_texts_characters_by_frequency_or_uniformly():
+    text = "aaaaaaaaab"
+    by_freq = jumble(text, 2000, seed=1)
+    assert len(by_freq) == 2000 and set(by_freq) <= {"a", "b"}
+    assert 0.85 < by_freq.count("a") / 2000 < 0.95  # 9 in 10 characters of the text are "a"
+    uniform = jumble(text, 2000, seed=1, by_frequency=False)
+    assert 0.45 < uniform.count("a") / 2000 < 0.55  # two characters, equally likely
+    assert jumble(text, 50, seed=3) == jumble(text, 50, seed=3) and jumble(text, 0) == ""
+    with pytest.raises(CharlabError):
+        jumble("", 5)

@@ -11,9 +11,12 @@ aim for.
 from __future__ import annotations
 
 import math
+import random
 import re
+from collections import Counter
 
 from charlab.analysis.textstats import words
+from charlab.errors import CharlabError
 
 # Name -> (short label for plots, what it measures). Chapters can use these for axis labels and tables.
 MEASURES: dict[str, tuple[str, str]] = {
@@ -63,3 +66,17 @@ def evolution_measures(sample: str, reference_words: set[str]) -> dict[str, floa
         "sentence_end_rate": len(_SENTENCE_END.findall(sample)) / len(ws) if ws else math.nan,
         "question_exclamation_rate": (sample.count("?") + sample.count("!")) * per_kchar,
     }
+
+
+def jumble(text: str, length: int, seed: int = 0, by_frequency: bool = True) -> str:
+    """`length` characters drawn independently from the characters of `text`: by their frequency in it
+    (`by_frequency`) or uniformly from its alphabet. What an untrained model writes, near enough: the chance level
+    of every measure above."""
+    if not text or length < 0:
+        raise CharlabError(f"a jumble needs a non-empty text and a length >= 0 (got {len(text)} characters, {length})")
+    rng = random.Random(seed)
+    if by_frequency:
+        counts = Counter(text)
+        return "".join(rng.choices(list(counts), weights=list(counts.values()), k=length))
+    alphabet = sorted(set(text))
+    return "".join(rng.choice(alphabet) for _ in range(length))
