@@ -2,14 +2,20 @@ import math
 
 import matplotlib
 import pytest
+import torch
 
 from charlab.analysis.copying import SubstringIndex
-from charlab.analysis.ngram import KNResult
+from charlab.analysis.ngram import KNBaseline, KNResult
 from charlab.analysis.textstats import word_set, words
 from charlab.chapters import ch10_baselines as ch10
 from charlab.config import TrainConfig
+from charlab.datasets import sha256_file
 from charlab.errors import CharlabError
+from charlab.evaluate import score_text
+from charlab.experiments import Corpus, Result
+from charlab.model import CharRNN, ModelConfig
 from charlab.presets import preset_for
+from charlab.text import Vocab
 from charlab.train import build_model
 
 matplotlib.use("Agg")
@@ -19,27 +25,109 @@ def _kn(losses):
     return [KNResult(n, v, 0.5, 0.0) for n, v in enumerate(losses, start=1)]
 
 
-def test_ngram_summary_finds_the_best_order_and_the_gap_left():
-    kn = {"a": _kn([3.0, 2.0, 1.5, 1.6]), "b": _kn([2.0, 1.0, 0.9])}
-    rows = ch10.ngram_summary(kn, {"a": 1.0, "b": 1.2})
-    a, b = rows
-    assert a["best order"] == 3 and a["best n-gram (nats/char)"] == 1.5
-    assert a["gap (nats/char)"] == pytest.approx(0.5) and a["gap (bits/char)"] == pytest.approx(0.5 / math.log(2))
-    assert a["gap left"] == pytest.approx(0.5 / 2.0)  # (1.5 - 1.0) of the (3.0 - 1.0) from unigram to LSTM
-    assert b["gap (nats/char)"] == pytest.approx(-0.3) and b["gap left"] == pytest.approx(-0.3 / 0.8)
+def _baseline(order=5, loss=1.5, report="abcd" * 10, context="dcba" * 10):
+    return KNBaseline(order, loss, _kn([3.0, 2.0, 1.6, 1.55, 1.5]), report, context)
+
+
+def _metrics(iters, losses, seconds_per_iter=0.5):
+    return [{"iter": i, "elapsed_s": i * seconds_per_iter, "val_loss": v} for i, v in zip(iters, losses, strict=True)]
+
+
+CFG = TrainConfig(batch_size=4, seq_len=8)  # 32 characters per iteration
+
+
+def test_relative_fall_and_flattened_read_the_last_quarter():
+    # cut at 0.75 x 400 = 300: the best before is 2.0 (iter 300), the best after 1.99 -> fell 0.5%
+    m = _metrics([0, 100, 200, 300, 400], [4.0, 2.5, 2.1, 2.0, 1.99])
+    assert ch10.relative_fall(m) == pytest.approx(0.01 / 2.0) and ch10.flattened(m)
+    steep = _metrics([0, 100, 200, 300, 400], [4.0, 2.5, 2.1, 2.0, 1.8])
+    assert ch10.relative_fall(steep) == pytest.approx(0.1) and not ch10.flattened(steep)
+    rising = _metrics([0, 100, 200, 300, 400], [4.0, 2.5, 2.0, 2.1, 2.3])  # over-fitting: nothing better at the end
+    assert ch10.relative_fall(rising) == 0.0 and ch10.flattened(rising)
+    assert math.isnan(ch10.relative_fall(_metrics([400], [2.0]))) and not ch10.flattened(_metrics([400], [2.0]))
+    assert math.isnan(ch10.relative_fall([{"iter": 0, "val_loss": None}]))
+    assert ch10.relative_fall(m, tail=0.5) == pytest.approx((2.1 - 1.99) / 2.1)  # cut at 200
+
+
+def test_lstm_curve_crossing_and_gap_text():
+    c = ch10.lstm_curve("cpu", CFG, _metrics([0, 100, 200, 300], [4.0, 2.0, 1.4, 1.45], 0.6), 1.42, "summary")
+    assert c.chars == [0, 3200, 6400, 9600] and c.minutes == pytest.approx([0, 1, 2, 3])
+    assert c.best == 2 and c.best_chars == 6400 and c.report == 1.42 and c.summary == "summary"
+    assert c.fall == 0.0 and c.flattened  # the last quarter (iter 300) brought nothing better than 1.4
+    assert ch10.crossing(c, 1.5) == 2 and ch10.crossing(c, 1.3) is None
+    assert ch10.gap_text(c, 1.5) == "below it from 0.01 M characters (2.0 minutes of training) on"
+    assert ch10.gap_text(c, 1.3) == ("never below it in 0.01 M characters (3.0 minutes): its best is 0.100 "
+                                     "nats/char above")
+    with pytest.raises(CharlabError):
+        ch10.lstm_curve("cpu", CFG, [{"iter": 0, "val_loss": None}], 1.0)
+
+
+def _curve(report, losses=(4.0, 2.0, 1.6, 1.55, 1.545), label="cpu"):
+    return ch10.lstm_curve(label, CFG, _metrics([0, 100, 200, 300, 400], list(losses)), report)
+
+
+def test_strawman_verdict_reads_the_gap_and_the_flattening():
+    b = _baseline(loss=1.5)
+    assert ch10.strawman_verdict(_curve(1.35), b, "w")[0] == "holds"  # 0.15 below: clearly
+    v, value, measured = ch10.strawman_verdict(_curve(1.45), b, "w")
+    assert v == "holds partly" and value.startswith("LSTM - Kneser-Ney = -0.050 nats/char")
+    assert "order 5's 1.500" in measured and "40 characters" in measured
+    flat = _curve(1.6)  # fell (1.55 - 1.545) / 1.55 = 0.3% over the last quarter: flattened, and behind
+    v, _, measured = ch10.strawman_verdict(flat, b, "w")
+    assert v == "contradicted" and "fell 0.3% (flattened: below 1%)" in measured
+    assert "never below it" in measured and "its best is 0.045 nats/char above" in measured
+    falling = _curve(1.6, (4.0, 2.5, 2.2, 2.0, 1.7))  # still falling 15%: more training may close the gap
+    v, _, measured = ch10.strawman_verdict(falling, b, "w")
+    assert v == "not reached at this scale" and "still falling" in measured
+
+
+def test_ngram_summary_table_and_figures():
+    bs = {"a": _baseline(loss=1.5), "b": _baseline(order=3, loss=1.0)}
+    curves = {"a": [_curve(1.4), _curve(1.2, label="long")], "b": [_curve(1.1)]}
+    rows = ch10.ngram_summary(bs, curves)
+    assert rows[0]["order"] == 5 and rows[0]["LSTM long - KN (nats/char)"] == pytest.approx(-0.3)
+    assert math.isnan(rows[1]["LSTM long (nats/char)"]) and rows[1]["LSTM cpu - KN (nats/char)"] == pytest.approx(0.1)
     df = ch10.ngram_table(rows)
-    assert df.loc["a", "gap left"] == "25%" and df.loc["b", "best order"] == "3"
-    orders = ch10.order_table(kn)
-    assert list(orders.loc["3"]) == ["1.500", "0.900"] and orders.loc["4"].iloc[1] == "–"
-    assert ch10.plot_ngrams(kn, {"a": 1.0, "b": 1.2}) is not None
+    assert df.loc["a", "LSTM cpu - KN (nats/char)"] == "-0.100" and df.loc["b", "LSTM long (nats/char)"] == "–"
+    assert df.loc["b", "LSTM cpu - KN (nats/char)"] == "+0.100" and df.loc["a", "characters scored"] == "40"
+    orders = ch10.order_table({"a": _kn([3.0, 2.0, 1.5]), "b": _kn([2.0, 1.0])})
+    assert list(orders.loc["2"]) == ["2.000", "1.000"] and orders.loc["3"].iloc[1] == "–"
+    assert ch10.plot_ngrams(bs) is not None
+    assert ch10.plot_fair(bs, curves) is not None and ch10.plot_ladders(bs, curves) is not None
+    text = ch10.fair_text("a", curves["a"], bs["a"])
+    assert "the cpu LSTM's best checkpoint (0.01 M characters read) is 0.100 nats/char below counting" in text
+    assert "the long LSTM's best checkpoint" in text and "0.300 nats/char below" in text
+    assert "0.100 nats/char above counting" in ch10.fair_text("b", curves["b"], bs["b"])
 
 
-def test_strawman_verdict():
-    kn = {"a": _kn([3.0, 1.5]), "b": _kn([2.0, 1.0])}
-    assert ch10.strawman_verdict(ch10.ngram_summary(kn, {"a": 1.0, "b": 0.8}), "x")[0] == "holds"
-    assert ch10.strawman_verdict(ch10.ngram_summary(kn, {"a": 1.0, "b": 0.95}), "x")[0] == "holds partly"
-    v, value, measured = ch10.strawman_verdict(ch10.ngram_summary(kn, {"a": 1.45, "b": 1.1}), "a short LSTM")
-    assert v == "not reached at this scale" and "a +0.050" in value and measured.startswith("a short LSTM")
+def test_the_held_out_text_of_the_baseline_and_the_splits_compared():
+    assert ch10.baseline_held_out("abcdef", 4) == "abcd" and ch10.baseline_held_out("abcdef", 0) == "abcdef"
+    cfg = TrainConfig(val_frac=0.1)
+    assert ch10.split_mismatch("w", cfg, "ab" * 32, "w", cfg, "ab" * 32) == ""
+    why = ch10.split_mismatch("x", TrainConfig(val_frac=0.04), "cd" * 32, "w", cfg, "ab" * 32)
+    assert "trained on x, not w" in why and "val_frac is 0.04, this page's 0.1" in why and "sha256 cdcd" in why
+
+
+def test_report_loss_is_the_score_after_the_whole_context():
+    torch.manual_seed(0)
+    text = "the cat sat on the mat. " * 20
+    vocab = Vocab.from_text(text)
+    model = CharRNN(ModelConfig(vocab_size=len(vocab), cell="lstm", hidden_size=16, num_layers=1))
+    b = KNBaseline(2, 1.0, [], text[300:], text * 10 + text[:300])  # only the last 129 characters are read
+    want = score_text(model, vocab, b.report, context=text[:300])
+    assert ch10.report_loss(model, vocab, b) == pytest.approx(want)
+
+
+def test_long_curve_without_a_run_or_on_another_split(tmp_path):
+    data = tmp_path / "input.txt"
+    data.write_text("hello world " * 50)
+    corpus = Corpus("w", data, data.read_text(), {}, TrainConfig())
+    b = _baseline()
+    assert ch10.long_curve(None, corpus, b) == (None, "no committed long run of w yet")
+    other = Result("w", "long", tmp_path, {"dataset": "w", "dataset_sha256": sha256_file(data)},
+                   TrainConfig(val_frac=0.04), [], [])
+    curve, why = ch10.long_curve(other, corpus, b)
+    assert curve is None and why == "the committed long run of w is not compared: its val_frac is 0.04, this page's 0.1"
 
 
 def test_grid_configs_match_the_parameter_count():
@@ -130,7 +218,7 @@ def test_grid_table_and_plot_show_every_seed():
     runs = _grid(paper, spread=0.02)
     df = ch10.grid_table(runs)
     assert list(df.index) == [ch10.model_label(c, d) for c, d in ch10.GRID]
-    assert df.loc["LSTM, 2 layers", "held-out loss, mean (nats/char)"] == "1.300"
+    assert df.loc["LSTM, 2 layers", "whole split, mean (nats/char)"] == "1.300"
     assert df.loc["LSTM, 2 layers", "seeds"] == "1: 1.290, 2: 1.310"
     assert df.loc["LSTM, 2 layers", "spread"] == "0.020"
     assert df.loc["GRU, 1 layer", "parameters"] == "10,000"
@@ -204,3 +292,32 @@ def test_the_cpu_grid_has_one_parameter_count_and_one_iteration_budget():
     for c in ch10.grid_configs(base, 82):
         assert abs(ch10.parameters(c, 82) - target) / target < 0.01
         assert (c.max_iters, c.batch_size, c.seq_len, c.max_time_s) == (base.max_iters, 16, 64, 0)
+
+
+def test_the_grid_is_judged_only_once_every_curve_has_flattened():
+    paper = {("rnn", 1): 1.6, ("gru", 1): 1.4, ("lstm", 1): 1.4, ("rnn", 2): 1.55, ("gru", 2): 1.35, ("lstm", 2): 1.3}
+    runs = _grid(paper)  # each run's curve: 4.0 at iteration 0, its last value at 100: still falling
+    gate = ch10.flat_gate(runs)
+    assert gate.value == 0.0 and gate.threshold == 1.0 and not gate.passed and "12 runs" in gate.what
+    assert len(ch10.still_falling(runs)) == 12
+    flat = [ch10.GridRun(r.cell, r.num_layers, r.hidden_size, r.seed, r.parameters, r.iters, r.chars, r.seconds,
+                         r.heldout, _metrics([0, 100, 200, 300, 400], [4.0, 2.0, 1.6, r.heldout, r.heldout]))
+            for r in runs]
+    assert ch10.flat_gate(flat).passed and ch10.still_falling(flat) == []
+    assert ch10.flat_gate(flat[:3] + runs[:1]).value == pytest.approx(0.75)
+    df = ch10.grid_table(flat)
+    assert df.loc["LSTM, 2 layers", "fall over the last 25%"] == "0.0%, 0.0%"
+    assert list(df.columns).index("whole split, mean (nats/char)") == \
+        list(df.columns).index("short pieces, mean (nats/char)") + 1  # side by side
+    # the vanilla RNN ahead at both depths, one layer ahead for every cell: contradicted
+    reverse = {("rnn", 1): 1.3, ("gru", 1): 1.3, ("lstm", 1): 1.5, ("rnn", 2): 1.4, ("gru", 2): 1.5, ("lstm", 2): 1.6}
+    assert ch10.lstm_better_verdict(_grid(reverse), "400 iterations")[0] == "contradicted"
+    assert ch10.deeper_verdict(_grid(reverse), "400 iterations")[0] == "contradicted"
+
+
+def test_orders_text_says_whether_the_order_grows_with_the_text():
+    bs = {"big": _baseline(order=8), "small": _baseline(order=5)}
+    assert ch10.orders_text(bs, {"big": 3_000_000, "small": 1_000_000}) == (
+        "The chosen order grows with the training text here: small 5 (1.0 M characters), big 8 (3.0 M characters).")
+    assert "does not grow" in ch10.orders_text(bs, {"big": 1_000_000, "small": 3_000_000})
+    assert "does not grow" in ch10.orders_text({"a": _baseline(order=5), "b": _baseline(order=5)}, {"a": 1, "b": 2})
