@@ -257,3 +257,121 @@ def test_differences_from_post_states_the_run_and_the_cost_of_the_posts():
     assert f"{config.num_layers}×{config.hidden_size} with 12,345 parameters" in text
     assert "1,800 iterations (2.50 epochs) in 4 min 05 s on CPU test" in text
     assert "at 2.00 s per batch, 50 epochs at its settings would take about 2 h 46 min here" in text
+
+
+def test_cpu_slowdown_verdict_band_around_ten():
+    from charlab.chapters.ch02_paul_graham import cpu_slowdown_verdict
+
+    verdict, value, measured = cpu_slowdown_verdict(1.73, "CPU test (2 threads)", 0.46, "a TITAN Z")
+    assert (verdict, value) == ("holds partly", "3.8x")  # slower, but below the 5x-20x band
+    assert "3.8 times slower, below the 5x-20x band" in measured
+    assert cpu_slowdown_verdict(4.6, "CPU", 0.46, "GPU")[:2] == ("holds", "10.0x")
+    assert cpu_slowdown_verdict(2.5, "CPU", 0.5, "GPU")[0] == "holds"  # 5.0x: the band's edge counts
+    assert "above the" in cpu_slowdown_verdict(10.0, "CPU", 0.46, "GPU")[2]
+    verdict, _, measured = cpu_slowdown_verdict(0.23, "CPU", 0.46, "GPU")
+    assert verdict == "contradicted" and "2.0 times faster" in measured
+    with pytest.raises(CharlabError):
+        cpu_slowdown_verdict(1.0, "CPU", 0.0, "GPU")
+
+
+def _metrics(iters: list[int], per_iter: int, seconds_per_iter: list[float | None], val: list[float]) -> list[dict]:
+    return [{"iter": i, "val_loss": v, "chars_per_s": None if s is None else per_iter / s}
+            for i, s, v in zip(iters, seconds_per_iter, val, strict=True)]
+
+
+def test_train_seconds_and_seconds_per_batch_skip_evaluations_and_the_first_interval():
+    from charlab.chapters.ch02_paul_graham import seconds_per_batch, train_seconds
+
+    config = get_preset("smoke").with_overrides(batch_size=2, seq_len=5)  # 10 characters per iteration
+    metrics = _metrics([0, 10, 20, 30], 10, [None, 0.5, 0.1, 0.1], [4.0, 3.0, 2.5, 2.2])
+    assert train_seconds(metrics, config) == pytest.approx([0.0, 5.0, 6.0, 7.0])
+    assert seconds_per_batch(metrics, config) == pytest.approx(0.1)  # the median interval: start-up not counted
+    assert math.isnan(seconds_per_batch(metrics[:1], config))
+
+
+def test_compare_bptt_at_equal_characters_and_equal_time():
+    from charlab.chapters.ch02_paul_graham import bptt_verdict, compare_bptt, plot_bptt
+
+    c100 = get_preset("smoke").with_overrides(batch_size=2, seq_len=100)  # 200 characters per iteration
+    c50 = c100.with_overrides(seq_len=50)
+    runs = {100: (_metrics([0, 5, 10], 200, [None, 1.0, 1.0], [4.0, 3.0, 2.0]), c100),
+            50: (_metrics([0, 10, 20], 100, [None, 0.6, 0.6], [4.0, 2.8, 2.02]), c50)}
+    c = compare_bptt(runs, train_chars=4000)
+    assert (c.long, c.short, c.chars, c.epochs) == (100, 50, 2000, 0.5)
+    assert c.time_ratio == pytest.approx(0.6) and c.cost == pytest.approx(0.02)
+    assert c.seconds == pytest.approx(10.0)  # BPTT 100 trained 10 s, BPTT 50 12 s
+    # BPTT 50 at 10 s: between 6 s (2.8) and 12 s (2.02)
+    assert c.loss_at_seconds == pytest.approx({100: 2.0, 50: 2.8 - 0.78 * 4 / 6})
+    verdict, value, measured = bptt_verdict(c)
+    assert verdict == "holds" and value == "time per batch x0.60, loss +0.020 nats/char"
+    assert "BPTT 50's held-out loss is higher than BPTT 100's by 0.020 nats/char (2.020 against 2.000)" in measured
+    assert "after the same 10 s of training, BPTT 50's held-out loss is higher" in measured
+    assert bptt_verdict(c, post_ratio=0.7)[0] == "holds partly"  # the post's model timed: not halved
+    assert "takes 0.70 times as long at BPTT 50" in bptt_verdict(c, post_ratio=0.7)[2]
+    worse = {**runs, 50: (_metrics([0, 10, 20], 100, [None, 0.6, 0.6], [4.0, 2.8, 2.2]), c50)}
+    assert bptt_verdict(compare_bptt(worse, 4000), post_ratio=0.8)[0] == "contradicted"
+    better = {**runs, 50: (_metrics([0, 10, 20], 100, [None, 0.6, 0.6], [4.0, 2.8, 1.9]), c50)}
+    assert "lower than BPTT 100's by 0.100" in bptt_verdict(compare_bptt(better, 4000))[2]
+    assert len(plot_bptt(runs).axes) == 2
+    short = {**runs, 50: (_metrics([0, 10], 100, [None, 0.6], [4.0, 2.8]), c50)}
+    with pytest.raises(CharlabError, match="different characters"):
+        compare_bptt(short, 4000)
+
+
+def test_bptt_overrides_read_the_same_characters_at_both_lengths():
+    from charlab.chapters.ch02_paul_graham import BPTT, bptt_overrides
+
+    cpu = {k: bptt_overrides("cpu", k) for k in BPTT}
+    assert cpu[100] == dict(seq_len=100, max_iters=270, eval_interval=45, eval_max_chunks=16, warmup_iters=32,
+                            state_reset_every=10)
+    assert cpu[50] == dict(seq_len=50, max_iters=540, eval_interval=90, eval_max_chunks=32, warmup_iters=64,
+                           state_reset_every=20)
+    for scale in ("smoke", "blog"):
+        o = {k: bptt_overrides(scale, k) for k in BPTT}
+        assert o[100]["max_iters"] * 100 == o[50]["max_iters"] * 50
+        assert o[100]["eval_interval"] * 100 == o[50]["eval_interval"] * 50
+
+
+def test_cpu_slowdown_claim_uses_a_gpu_when_there_is_one():
+    from types import SimpleNamespace
+
+    from charlab.chapters.ch02_paul_graham import BatchTiming, cpu_slowdown_claim
+    from charlab.experiments import PostModel
+
+    post = PostModel(get_preset("pg-blog"), 90, 3_400_000, 100)
+    cpu = BatchTiming(post, 1.73, "CPU test (2 threads)", 7, 1)
+    verdict, value, measured, also = cpu_slowdown_claim(cpu, scale="cpu")
+    assert (verdict, value, also) == ("holds partly", "3.8x", [])
+    assert "the post's TITAN Z GPU (2015)" in measured and "a GPU of 2015" in measured
+    gpu = BatchTiming(post, 0.1, "GPU test", 7, 1)
+    verdict, value, measured, _ = cpu_slowdown_claim(cpu, gpu, scale="blog")  # both timed on this machine
+    assert (verdict, value) == ("holds", "17.3x") and "0.1 s on GPU test" in measured
+    per_iter = 100 * 100
+    committed = SimpleNamespace(scale="blog", config=post.config, stamp={"device": "GPU H100", "precision": "bf16"},
+                                metrics=_metrics([0, 100, 200], per_iter, [None, 0.25, 0.25], [4.0, 2.0, 1.5]))
+    _, _, _, also = cpu_slowdown_claim(cpu, committed=committed, scale="cpu")
+    assert [(j.scale, j.verdict, j.value) for j in also] == [("blog", "holds", "6.9x")]
+    assert "GPU H100 (the committed blog run, bf16)" in also[0].measured
+    other = SimpleNamespace(**{**vars(committed), "config": post.config.with_overrides(seq_len=50)})
+    assert cpu_slowdown_claim(cpu, committed=other, scale="cpu")[3] == []  # not the post's batch
+
+
+def test_post_bptt_ratio_times_the_shorter_batch():
+    from charlab.chapters.ch02_paul_graham import post_bptt_ratio
+    from charlab.experiments import PostModel
+
+    post = PostModel(get_preset("smoke").with_overrides(seq_len=100), 7, 1, 10)
+    timing, ratio = post_bptt_ratio(post, iters=1, warmup=0, device="cpu")
+    assert timing.post.config.seq_len == 50 and post.config.seq_len == 100 and ratio > 0
+
+
+def test_cpu_and_gpu_times_the_cpu_only_on_a_gpu_machine():
+    from charlab.chapters.ch02_paul_graham import BatchTiming, cpu_and_gpu
+    from charlab.experiments import PostModel
+
+    post = PostModel(get_preset("smoke"), 7, 1, 10)
+    on_cpu = BatchTiming(post, 1.0, "CPU test (2 threads)", 1, 0)
+    assert cpu_and_gpu(on_cpu, 1, 0) == (on_cpu, None)
+    on_gpu = BatchTiming(post, 0.01, "GPU test", 1, 0)
+    cpu, gpu = cpu_and_gpu(on_gpu, 1, 0)
+    assert gpu is on_gpu and cpu.device.startswith("CPU") and cpu.seconds > 0

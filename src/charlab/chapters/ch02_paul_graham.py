@@ -25,12 +25,14 @@ parameters of the post's 2x512 LSTM and `time_post_batch` times one of its train
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
@@ -45,10 +47,12 @@ from charlab.analysis.textstats import (
     word_set,  # noqa: F401 (the words of the training text, for `sweep`)
 )
 from charlab.batching import StreamBatcher
+from charlab.claims import Judgement, judge
 from charlab.config import TrainConfig
 from charlab.datasets import DATASETS
 from charlab.device import resolve_device
-from charlab.experiments import PostModel, Run, committed_results
+from charlab.errors import CharlabError
+from charlab.experiments import PostModel, Result, Run, committed_results
 from charlab.model import CharRNN, inference
 from charlab.presets import for_scale
 from charlab.provenance import device_description, format_duration
@@ -60,12 +64,20 @@ from charlab.timing import time_per_batch
 from charlab.train import build_optimizer, forward_loss, update
 
 # How much the chapter samples and times at each scale (the models and training are in the presets).
+# bptt_chars: the characters each of the two BPTT runs (50 and 100) reads, a multiple of batch x 100 that
+# `bptt_evals` divides; bptt_eval_chars: the held-out characters each evaluation scores (the same ones in both runs).
+# At cpu scale each run is ~1 minute on 2 idle cores (864k characters at ~15k chars/s), so the chapter stays under
+# ~9 minutes: 270 batches of 32x100, 540 of 32x50, about 0.4 of an epoch.
 SIZES = {
-    "smoke": dict(sample_len=300, samples_per_t=1, loop_len=300, timing_warmup=0, timing_iters=1),
-    "cpu": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=7),
-    "blog": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=3, timing_iters=20),
+    "smoke": dict(sample_len=300, samples_per_t=1, loop_len=300, timing_warmup=0, timing_iters=1,
+                  bptt_chars=8_000, bptt_evals=2, bptt_eval_chars=1_600),
+    "cpu": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=1, timing_iters=7,
+                bptt_chars=864_000, bptt_evals=6, bptt_eval_chars=51_200),
+    "blog": dict(sample_len=2000, samples_per_t=3, loop_len=1000, timing_warmup=3, timing_iters=20,
+                 bptt_chars=20_000_000, bptt_evals=10, bptt_eval_chars=500_000),
 }
 POST_SECONDS_PER_BATCH = 0.46  # "one batch ... on a TITAN Z GPU" (2x512 LSTM, batch 100, BPTT 100)
+POST_GPU = "the post's TITAN Z GPU (2015)"
 POST_PARAMETERS = 3_500_000  # "about 3.5 million parameters"
 DATASET = DATASETS["pg"]  # the registry's entry for the chapter's text: what it is, how it differs from the post's
 
@@ -441,3 +453,238 @@ def loop_verdict(results: Sequence[NearZero], topic: str = "startup") -> tuple[s
         return ("holds" if about else "holds partly"), value, measured
     measured = "argmax does not end in a loop; loops found in: " + (", ".join(any_loop) or "none")
     return ("holds partly" if any_loop else "contradicted"), ("loop" if any_loop else "no loop"), measured
+
+
+# -- "training on CPU will be about a factor of 10x slower" -----------------------------------------------------
+
+CPU_FACTOR = 10.0  # the post's conclusion: "training on CPU will be about a factor of 10x slower"
+# "About 10x" holds within a factor of 2 either way: an order-of-magnitude remark, and a factor of 2 is about what
+# separates two CPUs (or two GPUs) of one generation; outside the band the direction (a CPU is slower) may still hold.
+CPU_FACTOR_BAND = (5.0, 20.0)
+
+
+def cpu_slowdown_verdict(cpu_seconds: float, cpu_device: str, gpu_seconds: float,
+                         gpu_device: str) -> tuple[str, str, str]:
+    """"training on CPU will be about a factor of 10x slower": the time of one batch of the post's model on a CPU
+    over its time on a GPU. Holds within CPU_FACTOR_BAND (5x to 20x); holds partly when the CPU is slower but
+    outside the band; contradicted when it is not slower. Returns (verdict, value, measured)."""
+    if cpu_seconds <= 0 or gpu_seconds <= 0:
+        raise CharlabError(f"batch times must be positive (got {cpu_seconds}, {gpu_seconds})")
+    ratio = cpu_seconds / gpu_seconds
+    lo, hi = CPU_FACTOR_BAND
+    how = (f"{ratio:.1f} times slower" if ratio > 1 else f"{1 / ratio:.1f} times faster" if ratio < 1
+           else "as fast")
+    where = ("inside" if lo <= ratio <= hi else "below" if ratio < lo else "above")
+    measured = (f"one training batch of the post's model (2x512 LSTM, batch 100x100) took {cpu_seconds:.2f} s on "
+                f"{cpu_device} and {gpu_seconds:.3g} s on {gpu_device}: the CPU is {how}, {where} the "
+                f"{lo:g}x-{hi:g}x band around the post's {CPU_FACTOR:g}x")
+    if lo <= ratio <= hi:
+        return "holds", f"{ratio:.1f}x", measured
+    return ("holds partly" if ratio > 1 else "contradicted"), f"{ratio:.1f}x", measured
+
+
+def train_seconds(metrics: Sequence[dict[str, Any]], config: TrainConfig) -> list[float]:
+    """Seconds of training (not evaluating) up to each evaluation of a run: each interval's characters over its
+    `chars_per_s` (0 at the evaluation before training)."""
+    per_iter, out, total, last = config.batch_size * config.seq_len, [], 0.0, 0
+    for r in metrics:
+        if r.get("chars_per_s"):
+            total += (r["iter"] - last) * per_iter / r["chars_per_s"]
+        last = r["iter"]
+        out.append(total)
+    return out
+
+
+def seconds_per_batch(metrics: Sequence[dict[str, Any]], config: TrainConfig) -> float:
+    """Training seconds per iteration of a run (evaluations not counted): the median over its evaluation
+    intervals, so the first interval's one-off costs (threads, allocation) do not count; NaN when no interval was
+    timed."""
+    per_iter = config.batch_size * config.seq_len
+    rates = [per_iter / r["chars_per_s"] for r in metrics if r.get("chars_per_s")]
+    return float(np.median(rates)) if rates else math.nan
+
+
+def is_post_batch(config: TrainConfig, post: PostModel) -> bool:
+    """Does `config` train the post's model on the post's batch (cell, layers, width, batch, BPTT)?"""
+    keys = ("cell", "num_layers", "hidden_size", "batch_size", "seq_len")
+    return all(getattr(config, k) == getattr(post.config, k) for k in keys)
+
+
+def cpu_and_gpu(timing: BatchTiming, iters: int, warmup: int) -> tuple[BatchTiming, BatchTiming | None]:
+    """(the CPU's timing, the GPU's or None) of the post's batch: `timing` is the page's (the GPU where there is
+    one); on a GPU machine the CPU is timed too, so the two are compared on one machine."""
+    if not timing.device.startswith("GPU"):
+        return timing, None
+    return time_post_batch(timing.post, iters, warmup, device="cpu"), timing
+
+
+def cpu_slowdown_claim(cpu: BatchTiming, gpu: BatchTiming | None = None, committed: Result | None = None,
+                       scale: str = "cpu") -> tuple[str, str, str, list[Judgement]]:
+    """The 10x claim judged with what there is: at the page's `scale`, this machine's CPU time against `gpu`
+    (timed here, when there is one) or else the post's TITAN Z 0.46 s; and, where a `blog` run of the post's model
+    is committed (`charlab.experiments.committed_run`) and the page is not at `blog` scale, this CPU against that
+    GPU's measured time per batch (`also`). Returns (verdict, value, measured, also) for `claim`."""
+    if gpu is not None:
+        verdict, value, measured = cpu_slowdown_verdict(cpu.seconds, cpu.device, gpu.seconds, gpu.device)
+    else:
+        verdict, value, measured = cpu_slowdown_verdict(cpu.seconds, cpu.device, POST_SECONDS_PER_BATCH, POST_GPU)
+        measured += (" (a CPU of today against a GPU of 2015: both have changed since, so the ratio is not the one "
+                     "the post saw)")
+    also = []
+    if committed is not None and committed.scale != scale and is_post_batch(committed.config, cpu.post):
+        gpu_s = seconds_per_batch(committed.metrics, committed.config)
+        if math.isfinite(gpu_s):
+            v, val, m = cpu_slowdown_verdict(cpu.seconds, cpu.device, gpu_s,
+                                             f"{committed.stamp.get('device', 'a GPU')} (the committed "
+                                             f"{committed.scale} run, {committed.stamp.get('precision', 'fp32')})")
+            also.append(judge(committed.scale, v, m, val))
+    return verdict, value, measured, also
+
+
+# -- "this can be cut in half with 50 character BPTT at negligible cost in performance" --------------------------
+
+BPTT = (100, 50)  # the post's BPTT and the one it says costs half the time per batch
+NEGLIGIBLE = 0.05  # nats/char: a held-out loss this much higher, or less, at equal characters is "negligible"
+HALF = 0.6  # time per batch at BPTT 50 over BPTT 100: at most this is "cut in half" (costs per batch that do not
+#             shrink with the sequence, the optimizer step above all, keep it above 0.5)
+
+
+def bptt_overrides(scale: str, seq_len: int, experiment: str = "pg") -> dict[str, Any]:
+    """The overrides of `run_experiment(experiment, scale, **...)` for one run of the BPTT comparison: the same
+    model and the same characters (`bptt_chars`) at BPTT `seq_len`, evaluated `bptt_evals` times on the same
+    `bptt_eval_chars` held-out characters, with warm-up and state resets at the same characters as the preset's."""
+    from charlab.presets import preset_for
+
+    size, base = sizes(scale), preset_for(experiment, scale)
+    per_iter = base.batch_size * seq_len
+    iters = size["bptt_chars"] // per_iter
+    if iters * per_iter != size["bptt_chars"] or iters % size["bptt_evals"]:
+        raise CharlabError(f"bptt_chars {size['bptt_chars']:,} is not {size['bptt_evals']} evaluations of whole "
+                           f"batches of {base.batch_size}x{seq_len}")
+    base_chars = base.seq_len  # characters per stream per chunk in the preset
+    return dict(
+        seq_len=seq_len, max_iters=iters, eval_interval=iters // size["bptt_evals"],
+        eval_max_chunks=max(1, size["bptt_eval_chars"] // per_iter),
+        warmup_iters=round(base.warmup_iters * base_chars / seq_len),
+        state_reset_every=max(1, round(base.state_reset_every * base_chars / seq_len))
+        if base.state_reset_every else 0,
+    )
+
+
+@dataclass(frozen=True)
+class BPTTComparison:
+    """Two runs of one model at BPTT `long` and `short` (same characters), and what they cost and reached."""
+
+    long: int
+    short: int
+    chars: int  # characters each run read
+    epochs: float  # of the training split
+    seconds_per_batch: dict[int, float]  # training only
+    loss_at_chars: dict[int, float]  # held-out loss (nats/char) after `chars` characters
+    seconds: float  # the equal wall time: the shorter of the two runs' training times
+    loss_at_seconds: dict[int, float]  # held-out loss at `seconds` of training (interpolated)
+
+    @property
+    def time_ratio(self) -> float:
+        """Time per batch at the short BPTT over the long one."""
+        return self.seconds_per_batch[self.short] / self.seconds_per_batch[self.long]
+
+    @property
+    def cost(self) -> float:
+        """Held-out loss at the short BPTT minus the long one at equal characters (negative: the short is better)."""
+        return self.loss_at_chars[self.short] - self.loss_at_chars[self.long]
+
+    @property
+    def cost_at_seconds(self) -> float:
+        return self.loss_at_seconds[self.short] - self.loss_at_seconds[self.long]
+
+
+def _curve(metrics: Sequence[dict[str, Any]], config: TrainConfig) -> tuple[list[int], list[float], list[float]]:
+    rows = [r for r in metrics if r.get("val_loss") is not None and math.isfinite(r["val_loss"])]
+    per_iter = config.batch_size * config.seq_len
+    secs = dict(zip([r["iter"] for r in metrics], train_seconds(metrics, config), strict=True))
+    return [r["iter"] * per_iter for r in rows], [secs[r["iter"]] for r in rows], [r["val_loss"] for r in rows]
+
+
+def compare_bptt(runs: dict[int, tuple[Sequence[dict[str, Any]], TrainConfig]], train_chars: int) -> BPTTComparison:
+    """Compare two runs {seq_len: (metrics, config)} that read the same characters: time per batch, held-out loss
+    at the end (equal characters) and at the shorter run's training time (equal wall time, the other run's curve
+    interpolated). `train_chars`: the training split's length, for the epochs."""
+    if len(runs) != 2:
+        raise CharlabError(f"compare_bptt needs two runs, got {len(runs)}")
+    long, short = sorted(runs, reverse=True)
+    curves = {k: _curve(*runs[k]) for k in runs}
+    if curves[long][0][-1] != curves[short][0][-1]:
+        raise CharlabError(f"the runs read different characters ({curves[long][0][-1]:,} and "
+                           f"{curves[short][0][-1]:,}); compare runs of equal characters")
+    spb = {k: seconds_per_batch(*runs[k]) for k in runs}
+    seconds = min(curves[k][1][-1] for k in runs)
+    at_s = {k: float(np.interp(seconds, curves[k][1], curves[k][2])) for k in runs}
+    chars = curves[long][0][-1]
+    return BPTTComparison(long, short, chars, chars / train_chars, spb, {k: curves[k][2][-1] for k in runs},
+                          seconds, at_s)
+
+
+def _lower(a: float, b: float, name_a: str, name_b: str) -> str:
+    """"BPTT 50's held-out loss is lower than BPTT 100's by 0.012 nats/char (...)", or higher, or level to 3
+    decimals: the direction computed from the numbers."""
+    d = a - b
+    if round(d, 3) == 0:
+        return f"{name_a}'s and {name_b}'s held-out losses are level ({a:.3f} and {b:.3f} nats/char)"
+    return (f"{name_a}'s held-out loss is {'lower' if d < 0 else 'higher'} than {name_b}'s by {abs(d):.3f} "
+            f"nats/char ({a:.3f} against {b:.3f})")
+
+
+def bptt_verdict(c: BPTTComparison, post_ratio: float | None = None) -> tuple[str, str, str]:
+    """"this can be cut in half with 50 character BPTT at negligible cost in performance": the time per batch at
+    BPTT 50 over 100 (the post's model timed here when `post_ratio` is given, else the chapter's runs) at most
+    HALF, and the held-out loss at equal characters at most NEGLIGIBLE nats/char higher. Holds when both, partly
+    when one, contradicted when neither."""
+    ratio = c.time_ratio if post_ratio is None else post_ratio
+    halved, negligible = ratio <= HALF, c.cost <= NEGLIGIBLE
+    s, lng = f"BPTT {c.short}", f"BPTT {c.long}"
+    value = f"time per batch x{ratio:.2f}, loss {c.cost:+.3f} nats/char"
+    post = (f"one batch of the post's model (2x512, batch 100) takes {post_ratio:.2f} times as long at {s} as at "
+            f"{lng}; " if post_ratio is not None else "")
+    measured = (
+        f"{post}in the chapter's model, one batch takes {c.seconds_per_batch[c.short] * 1000:.0f} ms at {s} and "
+        f"{c.seconds_per_batch[c.long] * 1000:.0f} ms at {lng} (x{c.time_ratio:.2f}); after the same "
+        f"{c.chars:,} characters ({c.epochs:.2g} of an epoch), "
+        f"{_lower(c.loss_at_chars[c.short], c.loss_at_chars[c.long], s, lng)}; after the same "
+        f"{c.seconds:.0f} s of training, {_lower(c.loss_at_seconds[c.short], c.loss_at_seconds[c.long], s, lng)}. "
+        f"Rule: halved when the ratio is at most {HALF:g}, negligible when {s} is at most {NEGLIGIBLE:g} nats/char "
+        f"higher at equal characters. Two short runs: what BPTT {c.long}'s longer gradient earns later in training "
+        "is not seen here"
+    )
+    if halved and negligible:
+        return "holds", value, measured
+    return ("holds partly" if halved or negligible else "contradicted"), value, measured
+
+
+def post_bptt_ratio(post: PostModel, iters: int, warmup: int, short: int = BPTT[1],
+                    long: BatchTiming | None = None, device: str = "auto") -> tuple[BatchTiming, float]:
+    """Time one batch of the post's model at BPTT `short` (the rest as the post) and its ratio to `long` (the
+    timing at the post's BPTT, timed here if not given)."""
+    long = long or time_post_batch(post, iters, warmup, device)
+    shorter = dataclasses.replace(post, config=post.config.with_overrides(seq_len=short))
+    timing = time_post_batch(shorter, iters, warmup, device)
+    return timing, timing.seconds / long.seconds
+
+
+def plot_bptt(runs: dict[int, tuple[Sequence[dict[str, Any]], TrainConfig]]):
+    """Held-out loss of each BPTT run against training characters (left) and training seconds (right)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for k in sorted(runs, reverse=True):
+        chars, secs, val = _curve(*runs[k])
+        axes[0].plot(chars, val, marker="o", label=f"BPTT {k}")
+        axes[1].plot(secs, val, marker="o", label=f"BPTT {k}")
+    for ax, x in zip(axes, ("training characters read", "training seconds (evaluations not counted)"),
+                     strict=True):
+        ax.set_xlabel(x)
+        ax.set_ylabel("held-out loss (nats/char)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    axes[0].set_title("at equal characters")
+    axes[1].set_title("at equal wall time")
+    fig.tight_layout()
+    return fig
