@@ -19,7 +19,10 @@ samples of equal length are compared (the sweep guarantees it).
 
 Before the temperature claims, the chapter checks the post's model: `compare_with_charlab` shows that the page's
 short hand-written LSTM and training step compute what charlab trains, `charlab.experiments.post_model` counts the
-parameters of the post's 2x512 LSTM and `time_post_batch` times one of its training batches on this machine.
+parameters of the post's 2x512 LSTM and `time_post_batch` times one of its training batches on this machine. From
+that time `cpu_slowdown_claim` judges the post's "training on CPU will be about a factor of 10x slower", and
+`bptt_overrides`, `compare_bptt` and `bptt_verdict` its "cut in half with 50 character BPTT at negligible cost in
+performance" (two short runs of the chapter's model reading the same characters at BPTT 100 and 50).
 """
 
 from __future__ import annotations
