@@ -193,6 +193,8 @@ def test_the_long_run_is_judged_by_the_same_code(tmp_path):
     urls = ch06.measure_windows("LSTM", [PAGE.replace("http://www.example.org/a", "http://www.humah.yahoo.com/")])
     both = ch06.ModelMeasures("x", urls, urls, "")
     assert ch06.ladder_points([("cpu", 5, both)], known) == [("cpu", 5.0, 1.0)]
+    assert ch06.ladder_target(urls, known) == ch06.URL_HOLDS  # real text's share 100%: holds at 80%
+    assert ch06.ladder_target(ch06.measure_windows("real", ["no markup"]), known) is None
 
 
 def test_the_counting_baseline_and_the_comparison_sentence():

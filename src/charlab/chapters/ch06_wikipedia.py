@@ -508,6 +508,13 @@ def ladder_points(points: Sequence[tuple[str, int, ModelMeasures]], known: Known
     return out
 
 
+def ladder_target(real: WindowMeasures, known: Known) -> float | None:
+    """Where the URL claim holds on the ladder: `URL_HOLDS` of real held-out text's share of well-formed new URLs
+    (None when the real windows hold no URL)."""
+    share = url_shares(real, known).well_formed_new
+    return None if math.isnan(share) else URL_HOLDS * share
+
+
 def cpu_chars(config: TrainConfig, metrics: Sequence[dict]) -> int:
     """Training characters the page's run read up to its best checkpoint."""
     return chars_seen(config, best_iter(metrics))
