@@ -27,7 +27,7 @@ from charlab.analysis.latex import (
 )
 from charlab.analysis.ngram import KNBaseline
 from charlab.analysis.texcompile import CompileResult, compile_latex
-from charlab.claims import Gate, Judgement, judge
+from charlab.claims import Gate, Judgement, claim, judge
 from charlab.config import TrainConfig
 from charlab.experiments import Result, chars_seen
 from charlab.plots import scale_ladder
@@ -285,6 +285,14 @@ def verdicts(lstm: EnvMeasures, real: EnvMeasures, chance: float, compiled: Comp
     if compiled is not None and real_compiled is not None:
         out["ch07-almost-compiles"] = Verdict(*compile_verdict(compiled, real_compiled))
     return out
+
+
+def show_claim(cid: str, verdicts: dict[str, dict[str, Verdict]], scale: str) -> None:
+    """Show claim `cid` (`charlab.claims.claim`) as judged for the page's "LSTM" at `scale` and, where
+    `verdicts` holds one for "LSTM (long)", at the long scale too."""
+    v = verdicts["LSTM"][cid]
+    also = [verdicts["LSTM (long)"][cid].judgement("long")] if "LSTM (long)" in verdicts else []
+    claim(cid, POST_CLAIMS[cid], v.measured, v.value, v.verdict, scale, gate=v.gate, also=also)
 
 
 # ------------------------------------------------------------------------------------------- baseline and long run

@@ -8,6 +8,7 @@ The measures themselves are in `charlab.analysis.csource` (parse errors, bracket
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from charlab.analysis.csource import (
     parse_report,
     trim_to_top_level,
 )
+from charlab.checkpoint import Checkpoint
 from charlab.claims import Gate, Judgement, judge
 from charlab.config import TrainConfig
 from charlab.experiments import Result, chars_seen
@@ -33,9 +35,12 @@ from charlab.sampling import sample
 from charlab.tables import cell, table
 
 SIZES = {  # samples per kind of text; Goldberg's samples are fewer: his sampler draws one character per step in Python
-    "smoke": dict(num_samples=3, ngram_samples=2, sample_len=1500, burn_in=200, goldberg_orders=(5, 8)),
-    "cpu": dict(num_samples=16, ngram_samples=8, sample_len=4000, burn_in=500, goldberg_orders=(10, 15, 20)),
-    "blog": dict(num_samples=48, ngram_samples=16, sample_len=4000, burn_in=1000, goldberg_orders=(10, 15, 20)),
+    "smoke": dict(num_samples=3, ngram_samples=2, sample_len=1500, burn_in=200, goldberg_orders=(5, 8),
+                  file_starts=2),
+    "cpu": dict(num_samples=16, ngram_samples=8, sample_len=4000, burn_in=500, goldberg_orders=(10, 15, 20),
+                file_starts=8),
+    "blog": dict(num_samples=48, ngram_samples=16, sample_len=4000, burn_in=1000, goldberg_orders=(10, 15, 20),
+                 file_starts=16),
 }
 COPY_MIN = 50  # a span of at least this many characters found verbatim in the training text counts as copied
 # "Most identifiers real": the LSTM's share of distinct identifiers that occur in the training text must reach this
@@ -328,6 +333,7 @@ POST_CLAIMS = {  # id: (the post's words, kind)
     "ch08-goldberg-ngram-brackets": ("[order-20 n-grams are] far from keeping good indentation and brackets "
                                      "(Yoav Goldberg, in reply to the post)", "post"),
     "ch08-lstm-beats-counting": ("the LSTM keeps syntax and brackets better than order-20 counting", "post"),
+    "ch08-recites-licence": ("The model first recites the GNU license character by character", "post"),
 }
 
 
@@ -366,10 +372,17 @@ def long_windows(result: Result | None, num: int, length: int, burn_in: int) -> 
     """The committed long model's windows, sampled exactly as the chapter samples its own LSTM (temperature 1,
     primed with a newline, seeds 0.., the same burn-in); None when no long run is committed or it stored no
     model."""
+    ckpt = long_checkpoint(result)
+    if ckpt is None:
+        return None
+    return sample(ckpt.model, ckpt.vocab, length, temperature=1.0, prime="\n", num=num, seed=0, burn_in=burn_in)
+
+
+def long_checkpoint(result: Result | None) -> Checkpoint | None:
+    """The committed long run's model, or None when there is no long run or it stored no model."""
     if result is None or not (result.stamp.get("model") or {}).get("file"):
         return None
-    ckpt = result.load()
-    return sample(ckpt.model, ckpt.vocab, length, temperature=1.0, prime="\n", num=num, seed=0, burn_in=burn_in)
+    return result.load()
 
 
 def best_iter(metrics: Sequence[dict]) -> int:
@@ -392,3 +405,64 @@ def plot_ladder(points: Sequence[tuple[str, float, CodeMeasures]], real: CodeMea
 def cpu_chars(run_config: TrainConfig, metrics: Sequence[dict]) -> int:
     """Training characters the page's run read up to its best checkpoint."""
     return chars_seen(run_config, best_iter(metrics))
+
+
+# ------------------------------------------------------------------------------------------- a new file's licence
+# The kernel's files start with an SPDX licence line ("// SPDX-License-Identifier: GPL-2.0"); in Linux 6.1 the
+# GPL's paragraphs the post's model recited survive in a few files only, the rest is the SPDX line, a copyright
+# and a description. A new file is primed the way one starts in the training text (the previous file's last
+# brace, then the commonest SPDX line) and its first OPENING_LEN characters are compared with the openings of the
+# training text's files.
+_SPDX_RE = re.compile(r"^(?://|/\*) SPDX-License-Identifier[^\n]*\n", re.M)
+FILE_PRIME = "}\n// SPDX-License-Identifier: GPL-2.0\n"
+OPENING_LEN = 400
+
+
+def file_openings(text: str, length: int = OPENING_LEN) -> list[str]:
+    """The first `length` characters of every file of `text` after its SPDX licence line."""
+    return [text[m.end() : m.end() + length] for m in _SPDX_RE.finditer(text)]
+
+
+@dataclass(frozen=True)
+class Recital:
+    """The longest span of each new file's opening found verbatim in the training text's file openings."""
+
+    label: str
+    longest: tuple[int, ...]
+
+    @property
+    def median(self) -> float:
+        return float(np.median(self.longest)) if self.longest else math.nan
+
+
+def recital(label: str, openings: Sequence[str], training_openings: SubstringIndex) -> Recital:
+    """`Recital` of `openings` (a model's new files, or real held-out files) against `training_openings`, a
+    `SubstringIndex` of the training text's `file_openings` joined by NUL characters."""
+    return Recital(label, tuple(training_openings.longest(o) for o in openings))
+
+
+def opening_index(train: str) -> SubstringIndex:
+    """The index `recital` reads: the training text's file openings, joined by NUL (no span crosses two)."""
+    return SubstringIndex("\0".join(file_openings(train)))
+
+
+def new_files(ckpt: Checkpoint, num: int) -> list[str]:
+    """`num` new files as the model starts them after `FILE_PRIME` (temperature 1, seeds 0..), `OPENING_LEN` long."""
+    return sample(ckpt.model, ckpt.vocab, OPENING_LEN, temperature=1.0, prime=FILE_PRIME, num=num, seed=0)
+
+
+def recital_verdict(lstm: Recital, real: Recital) -> tuple[str, str, str]:
+    """"The model first recites the GNU license character by character": *holds* when the median longest span
+    of the LSTM's new files copied from the training text's file openings is at least real held-out files'
+    own (kernel files recite the same boilerplate); *holds partly* at half of it; else not reached."""
+    ours, theirs = cell(lstm.median, "{:.0f}"), cell(real.median, "{:.0f}")
+    value = f"median longest recited span {ours} chars (real files {theirs})"
+    measured = (f"{len(lstm.longest)} new files sampled after a file's end and its SPDX line: the longest span of "
+                f"each file's first {OPENING_LEN} characters found verbatim in the training text's file openings "
+                f"is {', '.join(map(str, lstm.longest)) or 'none'} characters (median {ours}); real held-out files, "
+                f"{len(real.longest)} of them: median {theirs}")
+    if not lstm.longest or math.isnan(real.median):
+        return "not testable here", value, measured + " (no file openings to compare)"
+    if lstm.median >= real.median:
+        return "holds", value, measured
+    return ("holds partly" if lstm.median >= real.median / 2 else "not reached at this scale"), value, measured
