@@ -195,3 +195,19 @@ def test_compile_windows_runs_pdflatex_as_sampled_and_repaired():
     c = ch07.compile_windows("x", ["cut line\n" + CONFUSED + "last line"], preamble)
     assert c.rate("as_is") == 0.0 and c.rate("repaired") == 1.0
     assert c.errors("as_is").most_common(1)[0][0].startswith("\\begin{")
+
+
+def test_show_claim_judges_the_long_run_beside_the_page(monkeypatch):
+    shown = []
+    monkeypatch.setattr(ch07, "claim", lambda *a, **k: shown.append((a, k)))
+    real = ch07.measure_envs("real", [GOOD] * 3)
+    v = {"LSTM": ch07.verdicts(ch07.measure_envs("LSTM", [CONFUSED]), real, 0.2),
+         "LSTM (long)": ch07.verdicts(ch07.measure_envs("LSTM", [GOOD] * 3), real, 0.2)}
+    ch07.show_claim("ch07-proof-lemma", v, "cpu")
+    (args, kwargs), = shown
+    assert args[0] == "ch07-proof-lemma" and args[4] == "holds" and args[5] == "cpu"
+    assert not kwargs["gate"].passed
+    (long,) = kwargs["also"]
+    assert long.scale == "long" and long.verdict == "contradicted" and long.gate.passed  # all closes right
+    ch07.show_claim("ch07-long-term", {"LSTM": v["LSTM"]}, "cpu")
+    assert shown[-1][1]["also"] == []  # no long run: the page's judgement only
