@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -64,19 +65,25 @@ def _row(dataset, label, tvs):
     return LengthRow(dataset, label, [], [type("C", (), {"tv": tv})() for tv in tvs])
 
 
-def test_line_length_verdict_reads_the_real_range_and_the_ngram():
-    from charlab.chapters.ch03_shakespeare import line_length_verdict
+def test_line_length_verdict_reads_the_real_range_and_goldbergs_orders():
+    from charlab.chapters.ch03_shakespeare import best_ngram, goldberg_label, line_length_verdict
 
-    def rows(lstm, gram=0.488, tiny=0.103):
+    def rows(lstm, grams=(0.488, 0.301, 0.254, 0.262), tiny=0.103):
         return [_row("works", "real excerpts (held out), 3 draws", [0.065, 0.108, 0.179]),
-                _row("works", "LSTM samples", [lstm]), _row("works", "6-gram samples", [gram]),
+                _row("works", "LSTM samples", [lstm]),
+                *[_row("works", goldberg_label(h), [tv]) for h, tv in zip((2, 4, 7, 10), grams, strict=True)],
                 _row("tiny", "real excerpts (held out), 3 draws", [0.087, 0.233]), _row("tiny", "LSTM samples", [tiny])]
 
+    assert best_ngram(rows(0.1), "works").label == "n-gram, Goldberg's order 7"
     verdict, value, measured = line_length_verdict(rows(0.192))
-    assert verdict == "holds partly" and value == "TV 0.192 vs 6-gram 0.488"
+    assert verdict == "holds partly" and value == "TV 0.192 vs n-gram, Goldberg's order 7 0.254"
+    assert "the n-gram models' (by order) 2 0.488, 4 0.301, 7 0.254, 10 0.262" in measured
     assert "on tiny the LSTM's 0.103 is within its real range" in measured
     assert line_length_verdict(rows(0.150))[0] == "holds"
+    assert line_length_verdict(rows(0.26))[0] == "contradicted"  # order 7 is closer: not better than every order
     assert line_length_verdict(rows(0.5))[0] == "contradicted"
+    with pytest.raises(CharlabError, match="no n-gram"):
+        best_ngram(rows(0.1), "tiny")
 
 
 def test_works_of_the_validation_split_and_the_speaker_verdict():
@@ -190,3 +197,59 @@ def test_final_model_yardstick_table_and_committed_run(tmp_path, monkeypatch):
     (committed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert ch03.committed_run("tinyshakespeare").endswith(
         "best val loss 1.2500 nats/char (1.803 bits/char) after 200 iterations")
+
+
+def test_goldbergs_samples_use_his_four_orders_of_history(monkeypatch):
+    from charlab.chapters.ch03_shakespeare import GOLDBERG_ORDERS, goldberg_samples
+
+    plays = _plays("\n\nROMEO:\nHi.\n" * 200, monkeypatch)
+    got = goldberg_samples(plays, num=2, length=30)
+    assert GOLDBERG_ORDERS == (2, 4, 7, 10)
+    assert list(got) == [f"n-gram, Goldberg's order {h}" for h in GOLDBERG_ORDERS]
+    # with 4 characters of history or more every context of this text has one continuation: the text, copied
+    for h in (4, 7, 10):
+        assert got[f"n-gram, Goldberg's order {h}"] == [("Hi.\n\n\nROMEO:\n" * 3)[:30]] * 2
+    # with 2, "\n\n" goes on to "R" or to a third "\n": the seeds choose differently
+    two = got["n-gram, Goldberg's order 2"]
+    assert two[0] != two[1] and all(set(t) <= set("\nROMEO:Hi.") for t in two)
+
+
+def test_long_run_pieces(monkeypatch):
+    from charlab.chapters.ch03_shakespeare import long_length_case, no_long_run, result_texts
+
+    samples = [{"temperature": 0.5, "text": "a"}, {"temperature": 1.0, "text": "b"}]
+    assert result_texts(samples) == ["b"] and result_texts(samples, 0.5) == ["a"]
+    with pytest.raises(CharlabError, match="no sample at temperature 2"):
+        result_texts(samples, 2.0)
+    assert no_long_run("tinyshakespeare").startswith("No long run of `tinyshakespeare` is committed yet")
+    plays = _plays(PLAY, monkeypatch)
+    case = long_length_case(plays, ["x\ny\n"], {"n-gram, Goldberg's order 2": ["z\n"]})
+    assert (case.name, case.prime, case.train_end) == ("play, long run", "", plays.corpus.n_train)
+    assert list(case.samples) == ["LSTM samples (long run)", "n-gram, Goldberg's order 2"]
+
+
+POST_SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "post_samples"
+
+
+def _post_sample(name: str) -> str:
+    head, body = (POST_SAMPLES / name).read_text(encoding="utf-8").split("\n", 1)
+    assert head.startswith("# Karpathy 2015")
+    return body[:-1]
+
+
+def test_the_speaker_rule_holds_on_the_posts_own_sample():
+    # The post says of this sample that the RNN "samples both speaker's names and the contents": the rule must
+    # hold on it, against real held-out text of tiny Shakespeare (the layout of the post's file: "NAME:" lines).
+    from charlab.chapters.ch03_shakespeare import load_plays, speaker_report, speaker_verdict
+
+    try:
+        tiny = load_plays("tinyshakespeare", "cpu")
+    except CharlabError as e:
+        pytest.skip(f"tiny Shakespeare is not available: {e}")
+    speakers, monologue = _post_sample("shakespeare_speakers.txt"), _post_sample("shakespeare_monologue.txt")
+    assert speakers.startswith("PANDARUS:\n") and monologue.endswith("Shall be against your honour.")
+    for texts in ([speakers], [speakers, monologue]):
+        report = speaker_report("the post", texts, tiny.text, tiny.layout)
+        chars = sum(map(len, texts))
+        rate = tiny.tag_rate(20, chars)  # real held-out text, 20 windows of the same size
+        assert speaker_verdict([report], rate, chars)[0] == "holds", (report["tags"], chars, rate)

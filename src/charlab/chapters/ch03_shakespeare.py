@@ -36,6 +36,7 @@ from charlab.analysis.plays import (
 )
 from charlab.analysis.textstats import random_windows
 from charlab.device import resolve_device
+from charlab.errors import CharlabError
 from charlab.experiments import Corpus, Run, committed_results, load_corpus
 from charlab.model import CharRNN
 from charlab.presets import for_scale
@@ -51,6 +52,10 @@ SIZES = {
     "blog": dict(num_samples=32, sample_len=3000),
 }
 NGRAM_ORDER = 6  # the n-gram baseline sees the previous 5 characters, nothing more
+# Goldberg's notebook ("The unreasonable effectiveness of Character-level Language Models", 2015) samples Shakespeare
+# from unsmoothed counts with `order` characters of history: 2, 4, 7 and 10. The line-length test (a reader's claim
+# about his samples) uses those four, as NGramModel(order + 1, alpha=0): our order counts the predicted character.
+GOLDBERG_ORDERS = (2, 4, 7, 10)
 # The speakers of the post's samples, in order: a prime names the first one the training text knows.
 POST_SPEAKERS = ["PANDARUS", "Second Senator", "DUKE VINCENTIO", "Second Lord", "Clown", "VIOLA", "KING LEAR"]
 NANOGPT_VAL_LOSS = 1.4697  # nanoGPT README, config/train_shakespeare_char.py, one A100 GPU
@@ -120,6 +125,18 @@ def ngram_samples(plays: Plays, num: int, length: int, order: int = NGRAM_ORDER)
     the training split, each started from the same prime as the LSTM's samples (seeds 0 to num - 1)."""
     model = NGramModel(order, alpha=0).fit(plays.corpus.train)
     return [model.sample(length, seed=i, prime=plays.prime) for i in range(num)]
+
+
+def goldberg_label(history: int) -> str:
+    """The row label of Goldberg's unsmoothed model with `history` characters of context."""
+    return f"n-gram, Goldberg's order {history}"
+
+
+def goldberg_samples(plays: Plays, num: int, length: int, orders: Sequence[int] = GOLDBERG_ORDERS
+                     ) -> dict[str, list[str]]:
+    """Samples of Goldberg's unsmoothed models, one set per order of his notebook (`orders`: characters of
+    history), labelled by `goldberg_label`: `num` samples of `length` characters each from the LSTM's prime."""
+    return {goldberg_label(h): ngram_samples(plays, num, length, order=h + 1) for h in orders}
 
 
 def speaker_report(label: str, texts: Sequence[str], reference_text: str, layout: Layout) -> dict[str, Any]:
@@ -268,16 +285,30 @@ def validation_works(text: str, train_end: int) -> str:
             "these works in training." if before else f"{first}{rest}.")
 
 
+def _is_ngram(row: LengthRow) -> bool:
+    return "gram" in row.label
+
+
+def best_ngram(rows: Sequence[LengthRow], dataset: str) -> LengthRow:
+    """The n-gram row of `dataset` whose line lengths are closest to the whole file's (lowest TV distance)."""
+    grams = [r for r in rows if r.dataset == dataset and _is_ngram(r)]
+    if not grams:
+        raise CharlabError(f"no n-gram samples were compared on {dataset!r}")
+    return min(grams, key=lambda r: r.tv[0])
+
+
 def line_length_verdict(rows: Sequence[LengthRow]) -> tuple[str, str, str]:
     """A reader's claim (mattmcirvin, under the post): the RNN gets line lengths right where Goldberg's n-gram
-    does not. On the first dataset with an n-gram row: *holds* when the LSTM's TV distance is below the
-    n-gram's and within the range of real excerpts of the same size; *holds partly* when below the n-gram's
-    but above every real draw; *contradicted* when not below the n-gram's."""
-    dataset = next(r.dataset for r in rows if "gram" in r.label)
+    models do not. On the first dataset with n-gram rows (one per order of Goldberg's notebook), against the best of
+    them: *holds* when the LSTM's TV distance is below every order's and within the range of real excerpts of the
+    same size; *holds partly* when below every order's but above every real draw; *contradicted* when an order's
+    is not above the LSTM's."""
+    dataset = next(r.dataset for r in rows if _is_ngram(r))
     mine = [r for r in rows if r.dataset == dataset]
     real = next(r for r in mine if r.label.startswith("real"))
     lstm = next(r for r in mine if r.label.startswith("LSTM"))
-    gram = next(r for r in mine if "gram" in r.label)
+    grams = [r for r in mine if _is_ngram(r)]
+    gram = best_ngram(rows, dataset)
     others = [r for r in rows if r.dataset != dataset and r.label.startswith("LSTM")]
     extra = ""
     for r in others:
@@ -285,9 +316,11 @@ def line_length_verdict(rows: Sequence[LengthRow]) -> tuple[str, str, str]:
         inside = r.tv[0] <= max(real_other.tv)
         extra += (f"; on {r.dataset} the LSTM's {r.tv[0]:.3f} is {'within' if inside else 'above'} its real "
                   f"range ({min(real_other.tv):.3f}-{max(real_other.tv):.3f})")
-    value = f"TV {lstm.tv[0]:.3f} vs {gram.label.split()[0]} {gram.tv[0]:.3f}"
+    value = f"TV {lstm.tv[0]:.3f} vs {gram.label} {gram.tv[0]:.3f}"
+    orders = ", ".join(f"{g.label.rsplit(' ', 1)[-1] if 'order' in g.label else g.label} {g.tv[0]:.3f}"
+                       for g in grams)
     measured = (f"{dataset}: the TV distance of the LSTM's line lengths from the whole file is {lstm.tv[0]:.3f}, "
-                f"the {gram.label.split()[0]} model's {gram.tv[0]:.3f}, real excerpts of the same size "
+                f"the n-gram models' (by order) {orders}, real excerpts of the same size "
                 f"{min(real.tv):.3f}-{max(real.tv):.3f} over {len(real.tv)} draws{extra}")
     if lstm.tv[0] >= gram.tv[0]:
         return "contradicted", value, measured
@@ -307,3 +340,29 @@ def speaker_verdict(reports: Sequence[dict[str, Any]], real_tags_per_kchar: floa
                 + (f"; {r['share']:.0%} of them are characters of the plays and {r['distinct']} are distinct"
                    if r["tags"] else ""))
     return ("holds" if 0.5 <= ratio <= 2 else "contradicted"), value, measured
+
+
+# The long run (results/long/tinyshakespeare, `charlab.experiments.committed_run`), when one is committed: its
+# samples at temperature 1 (as the page samples) get the same measures as the page's runs.
+def result_texts(samples: Sequence[dict[str, Any]], temperature: float = 1.0) -> list[str]:
+    """The texts of a committed run's samples (`Result.samples`: {"temperature", "text"}) at `temperature`."""
+    texts = [s["text"] for s in samples if math.isclose(float(s["temperature"]), temperature)]
+    if not texts:
+        raise CharlabError(f"no sample at temperature {temperature}; there are "
+                           f"{sorted({s['temperature'] for s in samples})}")
+    return texts
+
+
+def no_long_run(experiment: str) -> str:
+    """The sentence shown where no long run of `experiment` is committed."""
+    return (f"No long run of `{experiment}` is committed yet (`results/long/{experiment}/`, written by "
+            f"`python -m charlab.blog one`), so this page shows its own runs only; the claims are judged at this "
+            f"page's scale alone.")
+
+
+def long_length_case(plays: Plays, texts: Sequence[str], samples: dict[str, list[str]]) -> LengthCase:
+    """The line-length comparison for a long run's `texts` on `plays` (the text it trained on), beside `samples`
+    (Goldberg's n-grams of the same amount of text). Its samples were not primed, so no prime completes their
+    first line."""
+    return LengthCase(f"{plays.corpus.name}, long run", plays.text, plays.corpus.n_train, "",
+                      {"LSTM samples (long run)": list(texts), **samples})
