@@ -8,9 +8,9 @@ names do not occur in the training data. Three pieces make that measurable here:
   the model never sees.
 - `generate_names` samples many streams at once and splits them into lines, like reading the post's long
   sample one name per line.
-- `ngram_losses` scores count-based n-gram models (`charlab.analysis.ngram.NGramModel`) on the validation
-  names, every character after the training text: the characters `charlab.evaluate` scores the RNN on, so the
-  two losses compare.
+- `kn_names_baseline` is the book's one counting baseline (`charlab.analysis.ngram.kn_baseline`): Kneser-Ney,
+  its order chosen on the first half of the validation names, reported on the second half, where
+  `rnn_report_loss` scores the RNN too (`charlab.evaluate.score_text`, after the same text).
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from charlab.analysis.names import (
     well_formed,
     well_formed_rate,
 )
-from charlab.analysis.ngram import ALPHAS, NGramModel, NGramResult, tuned_losses
+from charlab.analysis.ngram import KNBaseline, NGramModel, kn_baseline
 from charlab.datasets import ensure
 from charlab.datasets.names import NamesSplit, prepare_names, read_names  # noqa: F401 (the chapter's data)
 from charlab.errors import CharlabError
-from charlab.model import CharRNN
+from charlab.evaluate import score_text
+from charlab.model import CharRNN, inference
 from charlab.presets import for_scale
 from charlab.sampling import sample
 from charlab.tables import table
@@ -136,20 +137,63 @@ def end_of_training_note(metrics: Sequence[dict[str, Any]], flat: float = 0.01) 
             "corpus this small the model starts to memorise names, which is why we sample from the best checkpoint.")
 
 
-def ngram_losses(split: NamesSplit, orders: Iterable[int] = (1, 2, 3, 4, 5),
-                 alphas: Iterable[float] = ALPHAS) -> list[NGramResult]:
-    """Each order's add-alpha n-gram model counted on the training names and scored on the validation names, its
-    alpha tuned on them (`charlab.analysis.ngram.tuned_losses`); the vocabulary is every character of the corpus."""
-    return tuned_losses(split.train_text, split.val_text, set(split.text), orders, alphas)
+def kn_names_baseline(split: NamesSplit, orders: Iterable[int] = (2, 3, 4, 5, 6, 7, 8, 10)) -> KNBaseline:
+    """The book's one counting baseline on the names (`charlab.analysis.ngram.kn_baseline`): interpolated
+    Kneser-Ney counted on the training names, its order chosen on the first half of the validation names and its
+    loss reported on the second half; the vocabulary is every character of the corpus."""
+    return kn_baseline(split.train_text, split.val_text, set(split.text), orders)
 
 
-def loss_table(ngrams: Sequence[NGramResult], rnn_label: str, rnn_loss: float) -> pd.DataFrame:
-    """Validation loss of each n-gram model and of the RNN, in nats and bits per character."""
-    rows = [{"model": f"{order_name(r.order)} (counts)", "smoothing alpha": r.alpha,
-             "validation loss (nats/char)": r.val_loss, "bits/char": bits(r.val_loss)} for r in ngrams]
-    rows.append({"model": rnn_label, "smoothing alpha": None, "validation loss (nats/char)": rnn_loss,
-                 "bits/char": bits(rnn_loss)})
-    return table(rows, {"smoothing alpha": "{:g}", "validation loss (nats/char)": "{:.3f}", "bits/char": "{:.3f}"})
+def rnn_report_loss(model: CharRNN, vocab: Vocab, baseline: KNBaseline) -> float:
+    """The RNN's loss on the baseline's report half, read after everything before it, as the baseline is."""
+    with inference(model):
+        return score_text(model, vocab, baseline.report, context=baseline.report_context)
+
+
+def baseline_table(baseline: KNBaseline, rnn_label: str, rnn_loss: float) -> pd.DataFrame:
+    """Each Kneser-Ney order's loss on the tuning half, then the chosen order and the RNN on the report half (the
+    second half of the validation names), in nats and bits per character."""
+    rows = [{"model": f"Kneser-Ney, order {r.order}", "first half: choosing the order (nats/char)": r.val_loss,
+             "second half: reported (nats/char)": baseline.loss if r.order == baseline.order else None}
+            for r in baseline.tuned]
+    rows.append({"model": rnn_label, "first half: choosing the order (nats/char)": None,
+                 "second half: reported (nats/char)": rnn_loss})
+    for r in rows:
+        r["bits/char (second half)"] = bits(r["second half: reported (nats/char)"]) \
+            if r["second half: reported (nats/char)"] is not None else None
+    return table(rows, {"first half: choosing the order (nats/char)": "{:.3f}",
+                        "second half: reported (nats/char)": "{:.3f}", "bits/char (second half)": "{:.3f}"})
+
+
+def baseline_sentence(baseline: KNBaseline, rnn_loss: float, chars_per_name: float) -> str:
+    """The RNN against the Kneser-Ney baseline on the report half, in words computed from the numbers: the gap
+    in nats per character and what it makes of a name of average length."""
+    gap = baseline.loss - rnn_loss
+    ratio = math.exp(abs(gap) * chars_per_name)
+    if gap == 0:
+        return (f"On the second half of the validation names the RNN and Kneser-Ney (order {baseline.order}) both "
+                f"need {rnn_loss:.3f} nats/char.")
+    return (f"On the second half of the validation names the RNN needs **{rnn_loss:.3f} nats/char**, "
+            f"{abs(gap):.3f} {'less' if gap > 0 else 'more'} than Kneser-Ney counting with the order chosen on the "
+            f"first half (order {baseline.order}, {baseline.loss:.3f}). Over a name of average length "
+            f"({chars_per_name:.1f} characters with its newline) that makes a held-out name {ratio:.1f} times "
+            f"{'more' if gap > 0 else 'less'} probable under the RNN than under the counts.")
+
+
+def order_sentence(baseline: KNBaseline) -> str:
+    """Where counting's sweet spot is on the tuning half, from the numbers: the best order, and how the orders
+    below and above it score."""
+    tuned = sorted(baseline.tuned, key=lambda r: r.order)
+    best = min(tuned, key=lambda r: r.val_loss)
+    text = f"On the first half, order {best.order} scores best ({best.val_loss:.3f} nats/char)"
+    above = [r for r in tuned if r.order > best.order]
+    if above:
+        worst = max(above, key=lambda r: r.val_loss)
+        text += (f"; longer contexts score worse, up to {worst.val_loss:.3f} at order {worst.order}: fewer training "
+                 f"names share such a context")
+    else:
+        text += ", the longest context tried: more context still helps here"
+    return text + "."
 
 
 def ngram_names(split: NamesSplit, n: int, order: int = 2, seed: int = 0, temperature: float = 1.0) -> list[str]:
