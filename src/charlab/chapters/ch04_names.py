@@ -176,7 +176,7 @@ def baseline_sentence(baseline: KNBaseline, rnn_loss: float, chars_per_name: flo
     return (f"On the second half of the validation names the RNN needs **{rnn_loss:.3f} nats/char**, "
             f"{abs(gap):.3f} {'less' if gap > 0 else 'more'} than Kneser-Ney counting with the order chosen on the "
             f"first half (order {baseline.order}, {baseline.loss:.3f}). Over a name of average length "
-            f"({chars_per_name:.1f} characters with its newline) that makes a held-out name {ratio:.1f} times "
+            f"({chars_per_name:.1f} characters with its newline) that makes a held-out name {ratio:,.1f} times "
             f"{'more' if gap > 0 else 'less'} probable under the RNN than under the counts.")
 
 
