@@ -332,6 +332,11 @@ def test_the_fixtures_are_the_posts_samples_the_chapter_quotes():
 
 
 @pytest.fixture(scope="module")
+def novel_words(novel) -> set[str]:
+    return word_set(novel)
+
+
+@pytest.fixture(scope="module")
 def novel() -> str:
     from charlab.datasets import ensure
 
@@ -341,14 +346,19 @@ def novel() -> str:
         pytest.skip(f"War and Peace is not available: {e}")
 
 
+_BANDS: dict[int, dict] = {}  # the novel's bands per slice length, computed once per test session
+
+
 def _rules_at_length(novel_text: str, ref: set[str], length: int) -> dict:
-    return {e.claim: e for e in learning_events(novel_reference(novel_text, length, ref, n=1000, seed=0))}
+    if length not in _BANDS:
+        _BANDS[length] = novel_reference(novel_text, length, ref, n=1000, seed=0)
+    return {e.claim: e for e in learning_events(_BANDS[length])}
 
 
-def test_each_rule_holds_on_the_posts_sample_of_the_iteration_the_post_names(novel):
+def test_each_rule_holds_on_the_posts_sample_of_the_iteration_the_post_names(novel, novel_words):
     # The post says each thing is learned by its iteration N, so the post's own excerpt of N must meet the rule
     # (judged against slices of the novel of the excerpt's length, as our samples are against theirs).
-    ref = word_set(novel)
+    ref = novel_words
     for _, _, event, post_iteration in POST_EVENTS:
         sample = _post_sample(post_iteration)
         rule = _rules_at_length(novel, ref, len(sample))[event]
@@ -356,10 +366,10 @@ def test_each_rule_holds_on_the_posts_sample_of_the_iteration_the_post_names(nov
         assert meets(rule, value), (event, post_iteration, value, rule.rule)
 
 
-def test_the_rules_separate_the_posts_samples_where_its_story_does(novel):
+def test_the_rules_separate_the_posts_samples_where_its_story_does(novel, novel_words):
     # before the post says a thing is learned, its excerpt does not meet the rule: no spelling at 300, only short
     # words at 500 and 700, no single spaces at 100
-    ref = word_set(novel)
+    ref = novel_words
     for event, iterations in [("short common words spelled", (100, 300)), ("longer words", (100, 300, 500, 700)),
                               ("words separated by single spaces", (100,))]:
         for it in iterations:
@@ -368,12 +378,12 @@ def test_the_rules_separate_the_posts_samples_where_its_story_does(novel):
             assert not meets(rule, evolution_measures(sample, ref)[rule.measure]), (event, it)
 
 
-def test_untrained_chance_meets_none_of_the_storys_rules(novel):
-    # jumbles of the novel's characters (an untrained model) fail every step of the story, 200 of 200 times
-    ref = word_set(novel)
+def test_untrained_chance_meets_none_of_the_storys_rules(novel, novel_words):
+    # jumbles of the novel's characters (an untrained model) fail every step of the story, 100 of 100 times
+    ref = novel_words
     rules = _rules_at_length(novel, ref, 1000)
     for by_frequency in (True, False):
-        for seed in range(200):
+        for seed in range(100):
             m = evolution_measures(jumble(novel, 1000, seed=seed, by_frequency=by_frequency), ref)
             assert m["real_word_share"] < MIN_REAL_WORD_SHARE and m["sentence_end_rate"] < MIN_SENTENCE_END_RATE
             assert not meets(rules["longer words"], m["mean_real_word_length"])
