@@ -220,7 +220,8 @@ def strawman_verdict(curve: Curve, baseline: KNBaseline, dataset: str) -> tuple[
                 f"during training is {gap_text(curve, baseline.loss)}; over the last {FLAT_TAIL:.0%} of its "
                 f"iterations its validation loss fell {fall} ("
                 + (f"flattened: below {FLAT:.0%})" if curve.flattened else f"still falling: {FLAT:.0%} or more, "
-                                                                            "or too few evaluations to say)"))
+                                                                            "or too few evaluations to say)")
+                + ".")
     return verdict, value, measured
 
 
@@ -588,7 +589,7 @@ def lstm_better_verdict(runs: Sequence[GridRun], budget: str) -> tuple[str, str,
     measured = (f"held-out loss after {budget} each at the same parameter count, mean (each seed): "
                 + "; ".join(f"{d} layer{'s' if d > 1 else ''}: vanilla RNN {seeds_text(h[('rnn', d)])}, GRU "
                             f"{seeds_text(h[('gru', d)])}, LSTM {seeds_text(h[('lstm', d)])}" for d in (1, 2))
-                + " nats/char")
+                + " nats/char.")
     wins = sum(compare(h[("lstm", d)], h[("rnn", d)]) == 1 for d in (1, 2))
     losses = sum(compare(h[("lstm", d)], h[("rnn", d)]) == -1 for d in (1, 2))
     verdict = {2: "holds", 1: "holds partly"}.get(wins, "contradicted" if losses == 2 else "not reached at this scale")
@@ -607,7 +608,7 @@ def deeper_verdict(runs: Sequence[GridRun], budget: str) -> tuple[str, str, str]
         " nats/char (1 layer - 2 layers, means)"
     measured = (f"held-out loss after {budget} each at the same parameter count, one layer against two, mean "
                 "(each seed): " + "; ".join(f"{CELL_NAMES[c]} {seeds_text(h[(c, 1)])} vs {seeds_text(h[(c, 2)])}"
-                                            for c in cells) + " nats/char")
+                                            for c in cells) + " nats/char.")
     wins = sum(compare(h[(c, 2)], h[(c, 1)]) == 1 for c in cells)
     losses = sum(compare(h[(c, 2)], h[(c, 1)]) == -1 for c in cells)
     verdict = "holds" if wins == 3 else ("holds partly" if wins else
