@@ -346,5 +346,5 @@ def test_models_reuses_a_finished_run_and_says_so(monkeypatch):
     assert calls == [(n, "cpu", {"progress": False}) for n in ch09.SUBJECTS]
     assert ch09.provenance_line("wikipedia", runs["wikipedia"]).startswith(
         "Wikipedia: reused the run chapter 6 trains (wikipedia-cpu-abc, trained 2026-12-06")
-    assert "trained here: no finished run of wikipedia-cpu-abc yet (chapter 8 trains" in \
+    assert "trained here: no finished run of wikipedia-cpu-abc yet (the run chapter 8 trains has this key)" in \
         ch09.provenance_line("linux", runs["linux"])

@@ -109,8 +109,8 @@ def models(scale: str) -> dict[str, Run]:
 def provenance_line(name: str, run: Run) -> str:
     """Whether `run` was reused (trained by the chapter named in `TRAINED_BY`) or trained by this call."""
     how = (f"reused the run {TRAINED_BY[name]} trains ({run.run_dir.name}, trained {run.trained_utc})" if run.reused
-           else f"trained here: no finished run of {run.run_dir.name} yet ({TRAINED_BY[name]} trains the same one "
-                "and will reuse it)")
+           else f"trained here: no finished run of {run.run_dir.name} yet (the run {TRAINED_BY[name]} trains has "
+                "this key)")
     return f"{SUBJECTS[name].label}: {how}. {run.summary()}"
 
 
