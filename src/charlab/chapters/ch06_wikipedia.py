@@ -278,6 +278,7 @@ class UrlShares:
 
 
 def url_shares(m: WindowMeasures, known: Known) -> UrlShares:
+    """The `UrlShares` of the windows `m`: well-formed by `url_well_formed`, new when not in `known.urls`."""
     urls, ok = m.urls, m.well_formed_urls
     if not urls:
         return UrlShares(0, math.nan, math.nan, math.nan)
