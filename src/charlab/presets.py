@@ -171,7 +171,8 @@ _EXPERIMENTS: dict[str, dict[str, dict[str, Any]]] = {
     # The LSTM each n-gram curve is held against: the tuned cpu model, 450 iterations on each dataset (~75 s each),
     # then its best checkpoint scored on the half of the held-out text that Kneser-Ney is reported on (ESTIMATED
     # ~10 s for the three, ~416K characters: the held-out text is capped at 400K characters, which cuts only
-    # Linux's), and the committed long runs' 2x512 models on the same characters (ESTIMATED ~20-30 s). 450 rather than 370: between iterations 250 and 500 this model's loss still falls fast (2.09 -> 1.70
+    # Linux's), and the committed long runs' 2x512 models on the same characters (ESTIMATED ~20-30 s).
+    # 450 iterations rather than 370: between iterations 250 and 500 this model's loss still falls fast (2.09 -> 1.70
     # on tiny Shakespeare, benchmarks/README.md), so these iterations buy the most of anything in the chapter. An
     # iteration budget, not a time limit, so the cosine schedule decays to its end and the run is the same on any
     # machine; validation on 16 chunks (33K characters) five times only picks the best checkpoint.
