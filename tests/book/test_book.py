@@ -17,6 +17,7 @@ from charlab.book.stamp import (
     STAMP_TAG,
     apply_stamp,
     code_sha256,
+    draws_only_conditionally,
     figure_gaps,
     images,
     module_hashes,
@@ -264,6 +265,19 @@ def test_a_cell_that_draws_a_figure_but_stores_no_image_is_stale():
     nb.cells[3].outputs = [v4.new_output("display_data", data={"image/png": "iVBOR", "text/plain": "<Figure>"})]
     apply_stamp(nb, fake_stamp(nb))
     assert figure_gaps(nb) == [] and stale_reason(nb) is None
+
+
+def test_a_figure_drawn_only_in_a_branch_may_be_absent_if_the_cell_says_why():
+    draw = "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"
+    branch = ("results = []\nif results:\n    plt.plot(results)\n    plt.show()\nelse:\n"
+              "    print('No run committed: no figure')")
+    nb = notebook("import matplotlib.pyplot as plt", branch, draw)
+    assert draws_only_conditionally(branch) and not draws_only_conditionally(draw)
+    assert not draws_only_conditionally("x = 1") and not draws_only_conditionally("%matplotlib inline\nplt.show()")
+    assert figure_gaps(nb) == [3, 4]  # title, stamp, import: nothing was stored for either drawing cell
+    nb.cells[3].outputs = [v4.new_output("stream", name="stdout", text="No run committed: no figure\n")]
+    nb.cells[4].outputs = [v4.new_output("stream", name="stdout", text="a figure should be here\n")]
+    assert figure_gaps(nb) == [4]  # the branch said why; the unconditional figure is still lost
 
 
 def test_a_visible_stamp_that_disagrees_with_its_data_is_stale():

@@ -7,6 +7,7 @@ Jupyter, on Colab and in the book). Re-executing replaces both.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -264,8 +265,26 @@ def images(cell: nbformat.NotebookNode) -> int:
 
 
 def figure_gaps(nb: nbformat.NotebookNode) -> list[int]:
-    """The indices of code cells that draw a figure but store no image."""
-    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(c.source) and not images(c)]
+    """The indices of code cells that draw a figure but store no image. A cell that draws only inside an `if`
+    (a figure of a committed result that may not exist yet) is a gap only when it stored nothing at all: the
+    branch that ran must say why there is no figure."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(c.source) and not images(c)
+            and not (draws_only_conditionally(c.source) and c.get("outputs"))]
+
+
+def draws_only_conditionally(source: str) -> bool:
+    """True when every line of `source` that draws lies inside the body or else-branch of an `if`."""
+    drawing = {n for n, line in enumerate(source.splitlines(), 1) if DRAWS.search(line)}
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:  # IPython syntax (magics): judged as drawing unconditionally
+        return False
+    inside: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If):
+            for child in [*node.body, *node.orelse]:
+                inside.update(range(child.lineno, (child.end_lineno or child.lineno) + 1))
+    return bool(drawing) and drawing <= inside
 
 
 def outputs_sha256(nb: nbformat.NotebookNode) -> str:
