@@ -274,10 +274,10 @@ def test_a_figure_drawn_only_in_a_branch_may_be_absent_if_the_cell_says_why():
     nb = notebook("import matplotlib.pyplot as plt", branch, draw)
     assert draws_only_conditionally(branch) and not draws_only_conditionally(draw)
     assert not draws_only_conditionally("x = 1") and not draws_only_conditionally("%matplotlib inline\nplt.show()")
-    assert figure_gaps(nb) == [3, 4]  # title, stamp, import: nothing was stored for either drawing cell
-    nb.cells[3].outputs = [v4.new_output("stream", name="stdout", text="No run committed: no figure\n")]
-    nb.cells[4].outputs = [v4.new_output("stream", name="stdout", text="a figure should be here\n")]
-    assert figure_gaps(nb) == [4]  # the branch said why; the unconditional figure is still lost
+    assert figure_gaps(nb) == [2, 3]  # title, import: nothing was stored for either drawing cell
+    nb.cells[2].outputs = [v4.new_output("stream", name="stdout", text="No run committed: no figure\n")]
+    nb.cells[3].outputs = [v4.new_output("stream", name="stdout", text="a figure should be here\n")]
+    assert figure_gaps(nb) == [3]  # the branch said why; the unconditional figure is still lost
 
 
 def test_a_visible_stamp_that_disagrees_with_its_data_is_stale():
