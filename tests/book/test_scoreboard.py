@@ -109,8 +109,10 @@ def test_questions_and_facts_are_listed_apart_and_not_counted_as_verdicts():
                                                             judge("long", "holds", "m", "3.4 M")))
     chapters = [(Path("notebooks/02_x.ipynb"), "A chapter", [post, question, fact])]
     assert scoreboard.counts_markdown(chapters) == (
-        "1 claims of the post are measured and judged so far: **1** holds. Beside them: 1 readers' questions and "
-        "1 arithmetic facts, not counted as verdicts.")
+        "1 claims of the post are measured and judged so far: **1** holds. Beside them: 1 reader's question and "
+        "1 arithmetic fact, not counted as verdicts.")
+    two = [(Path("notebooks/02_x.ipynb"), "A chapter", [post, question, question, fact, fact])]
+    assert "Beside them: 2 readers' questions and 2 arithmetic facts" in scoreboard.counts_markdown(two)
     page = scoreboard.page_markdown(chapters)
     assert "| claims of the post | cpu | long |" in page and "| readers' questions | cpu | long |" in page
     assert "| arithmetic facts | cpu | long |" in page and "**holds**: 1 | – |" in page

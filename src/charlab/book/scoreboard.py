@@ -74,7 +74,9 @@ def counts_markdown(chapters: Chapters) -> str:
         return "No chapter has recorded a verdict yet."
     parts = ", ".join(f"**{counts[v]}** {v}" for v in VERDICTS if counts[v])
     text = f"{total} claims of the post are measured and judged so far: {parts}." if total else ""
-    others = [f"{n} {KINDS[k]}" for k in ("question", "fact") if (n := sum(c.kind == k for c in claims))]
+    one = {"question": "reader's question", "fact": "arithmetic fact"}
+    others = [f"{n} {KINDS[k] if n != 1 else one[k]}" for k in ("question", "fact")
+              if (n := sum(c.kind == k for c in claims))]
     if others:
         text += f" Beside them: {' and '.join(others)}, not counted as verdicts."
     return text.strip()
