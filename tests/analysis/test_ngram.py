@@ -246,3 +246,27 @@ def test_kn_baseline_tunes_on_one_half_and_reports_on_the_other(markov_text):
     assert f"order {b.order}" in b.text()
     with pytest.raises(CharlabError, match="at least 2 held-out"):
         kn_baseline(train, "a", vocab)
+
+
+def test_kneser_ney_passage_probs_read_each_passage_from_nothing(markov_text):
+    m = KneserNey(5, vocab=set(markov_text) | {"x"}).fit(markov_text[:3500])
+    rng = np.random.default_rng(0)
+    passages = [markov_text[s:s + 9] for s in rng.integers(3500, len(markov_text) - 9, 6)] + ["x" * 9]
+    for order in (1, 2, 5):
+        got = m.passage_probs(passages, order=order)
+        assert got.shape == (7, 8)
+        for p, text in enumerate(passages):
+            for j in range(8):  # character j + 1 after the (at most order - 1) characters of its passage before it
+                ctx = text[max(0, j + 1 - (order - 1)): j + 1] if order > 1 else ""
+                want = m.next_char_probs(ctx, order=order)[m.vocab.index(text[j + 1])]
+                assert got[p, j] == pytest.approx(want, rel=1e-12), (order, p, j)
+    with pytest.raises(CharlabError, match="one length"):
+        m.passage_probs(["abc", "ab"])
+
+
+def test_a_context_shorter_than_the_order_is_read_whole():
+    """A context of c < order - 1 characters is all used; Python's context[c - (order - 1):] would keep only its
+    last few characters when (order - 1) / 2 < c (a bug until 2026-12)."""
+    text = "abcabdabcabdxbcaxcab" * 30
+    for model in (NGramModel(6, alpha=0.1, vocab=set(text)).fit(text), KneserNey(6, vocab=set(text)).fit(text)):
+        assert not np.allclose(model.next_char_probs("xab"), model.next_char_probs("ab"))  # "x" is read

@@ -151,7 +151,7 @@ class NGramModel:
         len(text) - max(0, order - 1 - len(context)) characters (negligible on a validation split).
         """
         k = self.order
-        context = context[len(context) - (k - 1):] if k > 1 else ""
+        context = context[max(0, len(context) - (k - 1)):] if k > 1 else ""
         ids = self.encode(context + text)
         if len(ids) < k:
             raise CharlabError(f"text too short to score with an order-{k} model: need {k} characters "
@@ -175,7 +175,7 @@ class NGramModel:
         if temperature < 0:
             raise CharlabError(f"temperature must be >= 0 (0 means argmax), got {temperature}")
         V = self.vocab_size
-        ids = self.encode(context[len(context) - (self.order - 1):] if self.order > 1 else "")
+        ids = self.encode(context[max(0, len(context) - (self.order - 1)):] if self.order > 1 else "")
         for k in range(len(ids) + 1, 0, -1):  # order k uses the last k-1 characters
             ctx = ids[len(ids) - (k - 1):] if k > 1 else ids[:0]
             ckey = self._window_keys(ctx, k - 1) if k > 1 else np.zeros(1, np.uint64)
@@ -427,7 +427,7 @@ class KneserNey(NGramModel):
         """P(c | the order-1 characters before it) for every character c of `text` that has a full context in
         `context` + `text` (all of them when `context` has at least order-1 characters)."""
         n = self._check_order(order)
-        context = context[len(context) - (n - 1):] if n > 1 else ""
+        context = context[max(0, len(context) - (n - 1)):] if n > 1 else ""
         ids = self.encode(context + text)
         if len(ids) < n:
             raise CharlabError(f"text too short to score with an order-{n} model: need {n} characters "
@@ -440,6 +440,33 @@ class KneserNey(NGramModel):
             ctxs.append(self._keys_from(ids, k - 1, s))
         return self._interpolate(grams, ctxs)
 
+    def passage_probs(self, passages: list[str], order: int | None = None) -> np.ndarray:
+        """Each passage read on its own, from nothing: (P passages of L characters) -> (P, L - 1) probabilities,
+        where [p, j] is P(character j + 1 | the characters of passage p before it). A character with fewer than
+        order - 1 characters before it in its passage uses the order its context allows (raw counts at that
+        order), as `next_char_probs` does; the first character is not scored (as `charlab.evaluate.score_passages`
+        does for a network read from the zero state)."""
+        n = self._check_order(order)
+        L = len(passages[0]) if passages else 0
+        if L < 2 or any(len(p) != L for p in passages):
+            raise CharlabError("passage_probs needs passages of one length, at least 2 characters each")
+        ids = self.encode("".join(passages))
+        at = np.arange(len(passages))[:, None] * L  # where each passage starts in `ids`
+        out = np.empty((len(passages), L - 1))
+        for m in range(2, n + 1):  # the order used at position j is min(j + 1, n)
+            js = np.arange(m - 1, L) if m == n else np.array([m - 1] if m - 1 < L else [], dtype=np.int64)
+            if not len(js):
+                continue
+            starts = (at + js[None, :] - m + 1).ravel()  # where the m-gram ending at each position starts
+            grams = [self._keys_from(ids, k, starts + (m - k)) for k in range(1, m + 1)]
+            ctxs = [self._keys_from(ids, k - 1, starts + (m - k)) for k in range(1, m + 1)]
+            out[:, js - 1] = self._interpolate(grams, ctxs).reshape(len(passages), len(js))
+        if n == 1:
+            starts = (at + np.arange(1, L)[None, :]).ravel()
+            out[:] = self._interpolate([self._keys_from(ids, 1, starts)], [self._keys_from(ids, 0, starts)]
+                                       ).reshape(len(passages), L - 1)
+        return out
+
     def loss(self, text: str, context: str = "", order: int | None = None) -> float:
         """Mean -log P in nats per character over the scored characters of `text` (see `probs`): the held-out
         loss of the order-`order` model (default: the model's order) when `context` is the training text."""
@@ -451,7 +478,7 @@ class KneserNey(NGramModel):
         if temperature < 0:
             raise CharlabError(f"temperature must be >= 0 (0 means argmax), got {temperature}")
         n = self._check_order(order)
-        ctx = self.encode(context[len(context) - (n - 1):] if n > 1 else "")
+        ctx = self.encode(context[max(0, len(context) - (n - 1)):] if n > 1 else "")
         n = len(ctx) + 1
         V = self.vocab_size
         grams, ctxs = [], []
