@@ -100,3 +100,19 @@ def test_the_scale_ladder_draws_one_point_per_model_in_compute_order():
     assert list(line.get_xdata()) == [2.9e6, 2.6e7] and list(line.get_ydata()) == [0.41, 0.63]
     assert ax.get_xscale() == "log" and [t.get_text() for t in ax.texts][:2] == ["cpu", "long"]
     assert len(ax.lines) == 2  # the points and the level at which the claim holds
+
+
+def test_best_iter_and_chars_to_best_of_a_runs_metrics():
+    from charlab.config import TrainConfig
+    from charlab.experiments import best_iter, chars_to_best
+
+    rows = [{"iter": 0, "val_loss": 3.0}, {"iter": 50, "val_loss": 1.0}, {"iter": 100, "val_loss": 2.0},
+            {"iter": 120, "val_loss": None}, {"iter": 130, "train_loss": 0.5}]  # no val_loss: skipped
+    assert best_iter(rows) == 50
+    assert best_iter([{"iter": 10, "val_loss": 1.0}, {"iter": 20, "val_loss": 1.0}]) == 10  # a tie: the first
+    assert best_iter([]) == 0 and best_iter([{"iter": 5, "val_loss": None}]) == 0  # nothing validated yet
+    config = TrainConfig(batch_size=32, seq_len=64)
+    assert chars_to_best(config, rows) == 50 * 32 * 64 == 102_400
+    assert chars_to_best(config, rows, world_size=4) == 409_600  # torchrun: every process reads a batch
+    assert chars_to_best(config, []) == 0
+

@@ -25,6 +25,7 @@ import html
 import math
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import CharlabError
 from .presets import SCALES, normalize_scale
@@ -91,6 +92,24 @@ class Judgement:
 def judge(scale: str, verdict: str, measured: str, value: str, gate: Gate | None = None) -> Judgement:
     """A judgement to pass to `claim(..., also=[...])`: the verdict at another scale than the page's."""
     return Judgement(scale, verdict, measured, value, gate)
+
+
+class Verdict(NamedTuple):
+    """What a chapter's verdict function returns for one claim and one model, before the claim is shown: the
+    verdict (one of `VERDICTS`), the headline value, the measurement (a sentence) and the competence gate it was
+    judged under (None: none needed). The page's own run is shown with
+    `claim(id, post, v.measured, v.value, v.verdict, scale, gate=v.gate)`; another scale's, such as the committed
+    `long` run's, goes in `also=[v.judgement("long")]`. A tuple, so `verdict, value, measured, gate = v` works."""
+
+    verdict: str
+    value: str
+    measured: str
+    gate: Gate | None = None
+
+    def judgement(self, scale: str) -> Judgement:
+        """This verdict as the judgement at `scale` (what `judge` returns; a failed gate makes it "not reached at
+        this scale")."""
+        return judge(scale, self.verdict, self.measured, self.value, gate=self.gate)
 
 
 @dataclass(frozen=True)

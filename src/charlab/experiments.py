@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,19 @@ class Result:
 def chars_seen(config: TrainConfig, iters: int, world_size: int = 1) -> int:
     """Training characters read in `iters` iterations: batch x sequence length x processes per iteration."""
     return int(iters) * config.batch_size * config.seq_len * world_size
+
+
+def best_iter(metrics: Sequence[dict[str, Any]]) -> int:
+    """The iteration of the lowest validation loss in a run's metrics (`metrics.jsonl` rows), where its best
+    checkpoint was saved; rows without a `val_loss` (or with None) are skipped, the first of equal losses wins, and
+    0 when no row has one."""
+    rows = [m for m in metrics if m.get("val_loss") is not None]
+    return int(min(rows, key=lambda m: m["val_loss"])["iter"]) if rows else 0
+
+
+def chars_to_best(config: TrainConfig, metrics: Sequence[dict[str, Any]], world_size: int = 1) -> int:
+    """Training characters a run read up to its best checkpoint: `chars_seen` at `best_iter(metrics)`."""
+    return chars_seen(config, best_iter(metrics), world_size)
 
 
 def committed_run(experiment: str, scale: str = "long") -> Result | None:

@@ -167,7 +167,7 @@ def test_every_rule_judges_the_posts_own_samples_as_the_post_does():
 
 
 def test_the_long_run_is_judged_by_the_same_code(tmp_path, monkeypatch):
-    from charlab.experiments import committed_run
+    from charlab.experiments import chars_to_best, committed_run
 
     # The checkout's results/, wherever the tests keep their data (the README's test command uses a temporary
     # folder, and committed results are found beside the data folder's parent).
@@ -181,14 +181,12 @@ def test_the_long_run_is_judged_by_the_same_code(tmp_path, monkeypatch):
     known = ch06.Known.from_text(TRAIN)
     judged = ch06.verdicts(m, ch06.measure_windows("real", [PAGE]), ch06.measure_windows("gram", [""]), known)
     v = judged["ch06-hallucinated-url"]
-    j = ch06.judge_long(v)
+    j = v.judgement("long")
     assert (j.scale, j.verdict, j.measured, j.value, j.gate) == ("long", v.verdict, v.measured, v.value, v.gate)
     if not m.windows.urls:
         assert j.verdict == "not reached at this scale" and j.gate.value == 0.0  # kernel C, no URL: gate 0
     assert "temperature 1.0" in ch06.long_samples(result)
-    assert ch06.best_iter([{"iter": 0, "val_loss": 3.0}, {"iter": 5, "val_loss": 1.0}, {"iter": 9, "val_loss": 2.0},
-                           {"iter": 10, "val_loss": None}]) == 5
-    assert ch06.cpu_chars(result.config, [{"iter": 2, "val_loss": 1.0}]) == 2 * 32 * 64
+    assert chars_to_best(result.config, [{"iter": 2, "val_loss": 1.0}]) == 2 * 32 * 64  # the long run's batch
     pts = ch06.ladder_points([("cpu", 100, m), ("long", 1000, m)], known)
     share = ch06.url_shares(m.windows, known).well_formed_new
     assert pts == [("cpu", 100.0, 0.0 if math.isnan(share) else share), ("long", 1000.0, pts[0][2])]

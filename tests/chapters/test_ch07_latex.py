@@ -121,12 +121,6 @@ def test_baseline_table_long_run_helpers_and_ladder():
     assert df.loc["Kneser-Ney order 4", "bits/char, tuning half"] == "2.500"
     assert df.loc["LSTM (cpu)", "bits/char, report half"] == "1.500"
     assert ch07.long_windows(None, 2, 10, 0) is None
-    assert ch07.best_iter([{"iter": 0, "val_loss": 3.0}, {"iter": 50, "val_loss": 1.0},
-                           {"iter": 100, "val_loss": 2.0}, {"iter": 120, "val_loss": None}]) == 50
-    from charlab.presets import preset_for
-
-    cfg = preset_for("latex", "smoke")
-    assert ch07.cpu_chars(cfg, [{"iter": 10, "val_loss": 1.0}]) == 10 * cfg.batch_size * cfg.seq_len
     m = ch07.measure_envs("LSTM", [GOOD])
     df = ch07.scale_table([("cpu", m, None), ("long", m, _compiled("LSTM", [False], [True]))])
     assert df.loc["cpu", "compile after the automatic repair"] == "–"

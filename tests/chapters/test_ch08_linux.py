@@ -144,7 +144,6 @@ def test_identifier_gate_against_real_codes_own_share():
 
 def test_long_run_helpers_and_ladder():
     assert ch08.long_windows(None, 2, 10, 0) is None
-    assert ch08.best_iter([{"iter": 0, "val_loss": 2.0}, {"iter": 5, "val_loss": 1.0}]) == 5
     real = _measures(label="real")
     ax = ch08.plot_ladder([("cpu", 1e6, _measures(bracket_errors=40)), ("long", 1e7, _measures(bracket_errors=20))],
                           real)

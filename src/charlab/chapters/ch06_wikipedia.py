@@ -13,7 +13,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -36,10 +35,9 @@ from charlab.analysis.wikitext import (
     xml_blocks,
     xml_report,
 )
-from charlab.claims import Gate, Judgement, judge
-from charlab.config import TrainConfig
+from charlab.claims import Gate, Verdict
 from charlab.evaluate import score_text
-from charlab.experiments import Result, chars_seen
+from charlab.experiments import Result
 from charlab.model import CharRNN
 from charlab.presets import for_scale
 from charlab.sampling import sample
@@ -257,16 +255,6 @@ def plot_structure(rows: Sequence[WindowMeasures], reference: WindowMeasures) ->
     return fig
 
 
-class Verdict(NamedTuple):
-    """A verdict for `charlab.claims.claim`: the verdict, the headline value, the measurement, and the competence
-    gate it was judged under (None: none needed)."""
-
-    verdict: str
-    value: str
-    measured: str
-    gate: Gate | None = None
-
-
 @dataclass(frozen=True)
 class UrlShares:
     """The URLs of a set of windows: how many, and the shares well-formed, new to training, and both (NaN: none)."""
@@ -481,17 +469,6 @@ def compare_with_baseline(name: str, loss: float, b: KNBaseline) -> str:
             f"{abs(diff):.3f} {side} than Kneser-Ney's {b.order}-gram ({bits(b.loss):.3f}): it {verdict}.")
 
 
-def best_iter(metrics: Sequence[dict]) -> int:
-    """The iteration of the lowest validation loss in a run's metrics (where its best checkpoint was saved)."""
-    vals = [m for m in metrics if m.get("val_loss") is not None]
-    return int(min(vals, key=lambda m: m["val_loss"])["iter"]) if vals else 0
-
-
-def judge_long(v: Verdict) -> Judgement:
-    """A verdict on the `long` run's samples as a judgement for `claim(..., also=[...])`."""
-    return judge("long", v.verdict, v.measured, v.value, gate=v.gate)
-
-
 def long_samples(result: Result) -> str:
     """The samples the `long` run committed with its model, one block per temperature."""
     return "\n\n".join(f"--- temperature {s['temperature']} ---\n{s['text']}" for s in result.samples)
@@ -514,8 +491,3 @@ def ladder_target(real: WindowMeasures, known: Known) -> float | None:
     (None when the real windows hold no URL)."""
     share = url_shares(real, known).well_formed_new
     return None if math.isnan(share) else URL_HOLDS * share
-
-
-def cpu_chars(config: TrainConfig, metrics: Sequence[dict]) -> int:
-    """Training characters the page's run read up to its best checkpoint."""
-    return chars_seen(config, best_iter(metrics))

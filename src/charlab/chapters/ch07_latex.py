@@ -27,9 +27,8 @@ from charlab.analysis.latex import (
 )
 from charlab.analysis.ngram import KNBaseline
 from charlab.analysis.texcompile import CompileResult, compile_latex
-from charlab.claims import Gate, Judgement, claim, judge
-from charlab.config import TrainConfig
-from charlab.experiments import Result, chars_seen
+from charlab.claims import Gate, Verdict, claim
+from charlab.experiments import Result
 from charlab.plots import scale_ladder
 from charlab.presets import for_scale
 from charlab.sampling import sample
@@ -262,19 +261,6 @@ POST_CLAIMS = {  # id: the post's words
 }
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """One claim's verdict for one model: what `charlab.claims.claim` and `judge` take."""
-
-    verdict: str
-    value: str
-    measured: str
-    gate: Gate | None = None
-
-    def judgement(self, scale: str) -> Judgement:
-        return judge(scale, self.verdict, self.measured, self.value, gate=self.gate)
-
-
 def verdicts(lstm: EnvMeasures, real: EnvMeasures, chance: float, compiled: Compiled | None = None,
              real_compiled: Compiled | None = None) -> dict[str, Verdict]:
     """Every claim of `POST_CLAIMS` judged for one LSTM (the compile claim only when both sets were compiled);
@@ -316,17 +302,6 @@ def long_windows(result: Result | None, num: int, length: int, burn_in: int) -> 
         return None
     ckpt = result.load()
     return sample(ckpt.model, ckpt.vocab, length, temperature=1.0, prime="\n", num=num, seed=0, burn_in=burn_in)
-
-
-def best_iter(metrics: Sequence[dict]) -> int:
-    """The iteration of the lowest validation loss (the best checkpoint) in a run's metrics."""
-    rows = [m for m in metrics if m.get("val_loss") is not None]
-    return int(min(rows, key=lambda m: m["val_loss"])["iter"]) if rows else 0
-
-
-def cpu_chars(config: TrainConfig, metrics: Sequence[dict]) -> int:
-    """Training characters the page's run read up to its best checkpoint."""
-    return chars_seen(config, best_iter(metrics))
 
 
 def short_share(m: EnvMeasures) -> float:

@@ -26,9 +26,8 @@ from charlab.analysis.csource import (
     trim_to_top_level,
 )
 from charlab.checkpoint import Checkpoint
-from charlab.claims import Gate, Judgement, judge
-from charlab.config import TrainConfig
-from charlab.experiments import Result, chars_seen
+from charlab.claims import Gate, Verdict
+from charlab.experiments import Result
 from charlab.plots import scale_ladder
 from charlab.presets import for_scale
 from charlab.sampling import sample
@@ -337,19 +336,6 @@ POST_CLAIMS = {  # id: (the post's words, kind)
 }
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """One claim's verdict for one model: what `charlab.claims.claim` and `judge` take."""
-
-    verdict: str
-    value: str
-    measured: str
-    gate: Gate | None = None
-
-    def judgement(self, scale: str) -> Judgement:
-        return judge(scale, self.verdict, self.measured, self.value, gate=self.gate)
-
-
 def verdicts(lstm: CodeMeasures, real: CodeMeasures, grams: Sequence[CodeMeasures]) -> dict[str, Verdict]:
     """Every claim of `POST_CLAIMS` judged for one LSTM's measures (the name claims behind `identifier_gate`)."""
     gate = identifier_gate(lstm, real)
@@ -385,12 +371,6 @@ def long_checkpoint(result: Result | None) -> Checkpoint | None:
     return result.load()
 
 
-def best_iter(metrics: Sequence[dict]) -> int:
-    """The iteration of the lowest validation loss (the best checkpoint) in a run's metrics."""
-    rows = [m for m in metrics if m.get("val_loss") is not None]
-    return int(min(rows, key=lambda m: m["val_loss"])["iter"]) if rows else 0
-
-
 def plot_ladder(points: Sequence[tuple[str, float, CodeMeasures]], real: CodeMeasures) -> plt.Axes:
     """The headline measure, bracket errors per 1,000 characters, against training characters read, one point
     per scale; the dashed line is where "opens and closes brackets correctly" holds (twice real code's rate, at
@@ -400,11 +380,6 @@ def plot_ladder(points: Sequence[tuple[str, float, CodeMeasures]], real: CodeMea
     return scale_ladder([(label, chars, m.row()[key]) for label, chars, m in points], "bracket errors / 1,000 chars",
                         target=target, target_label=f"holds at or below {target:.2f} (twice real code)",
                         higher_is_better=False)
-
-
-def cpu_chars(run_config: TrainConfig, metrics: Sequence[dict]) -> int:
-    """Training characters the page's run read up to its best checkpoint."""
-    return chars_seen(run_config, best_iter(metrics))
 
 
 # ------------------------------------------------------------------------------------------- a new file's licence
