@@ -9,6 +9,10 @@ DOM contract (relied on by tests/browser/): every widget renders a root element 
 `data-charlab-widget="<kind>"` (``temperature``, ``evolution`` or ``neurons``) that contains one
 ``input[type=range]`` and one ``.charlab-sample`` element that changes when the slider moves: its text, or for
 ``neurons`` its colouring (the background of its character spans).
+
+With an in-page model (`model_data.export_model`, passed as `model=`), the temperature widget also samples in the
+browser from a typed prime and the neuron browser reads pasted text (lstm.js: the LSTM's forward pass in plain
+typed-array JavaScript); their DOM contract is at the top of temperature.js and neurons.js.
 """
 
 from charlab.widgets.evolution import EvolutionWidget

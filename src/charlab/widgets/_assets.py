@@ -1,7 +1,8 @@
 """Front-end code and data checks shared by charlab's widgets.
 
 anywidget loads a widget's front end as one ES module from a string, so a module cannot import a sibling file:
-`esm(name)` prepends the shared helpers (common.js) to the widget's own file.
+`esm(name)` prepends the shared helpers (common.js), and for the widgets that run the model in the page the
+in-page LSTM (lstm.js), to the widget's own file.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from charlab.errors import CharlabError
 _PKG = resources.files("charlab.widgets")
 
 
-def esm(name: str) -> str:
-    """The ES module for widget `name`: common.js followed by `<name>.js`."""
-    common = _PKG.joinpath("common.js").read_text("utf-8")
-    return common + "\n" + _PKG.joinpath(f"{name}.js").read_text("utf-8")
+def esm(name: str, shared: tuple[str, ...] = ()) -> str:
+    """The ES module for widget `name`: common.js, then each of `shared` (e.g. "lstm"), then `<name>.js`."""
+    parts = ["common", *shared, name]
+    return "\n".join(_PKG.joinpath(f"{part}.js").read_text("utf-8") for part in parts)
 
 
 def css() -> str:

@@ -2,7 +2,10 @@
 text coloured by its firing; hover a character to see the model's five likeliest next characters.
 
 Every cell's firing over the text is embedded at execution time, one character per text character (31 levels of
-tanh(c) in [-1, 1], `encode_firing`), so the static book needs no kernel and the page stays small.
+tanh(c) in [-1, 1], `encode_firing`), so the static book needs no kernel and the page stays small. Given a `model`
+(the payload of `charlab.widgets.model_data.export_model`) and each cell's index in it, the page also reads the
+reader's own text: pasted into a box, run through the LSTM in the browser (lstm.js), coloured by the chosen cell,
+with the model's top five guesses after each character.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import traitlets as t
 
 from charlab.errors import CharlabError
 from charlab.widgets import _assets
+from charlab.widgets.model_data import check_payload
 
 LEVELS = "0123456789abcdefghijklmnopqrstu"  # level k stands for the firing -1 + 2k/30
+MAX_CHARS = 3000  # the most characters of pasted text the page reads (a few seconds in the browser)
 
 
 def encode_firing(values: Sequence[float] | np.ndarray) -> str:
@@ -31,12 +36,14 @@ class NeuronWidget(anywidget.AnyWidget):
     """A slider over cells, the text coloured by the chosen cell, the top guesses for a hovered character.
 
     text:    the held-out text shown
-    cells:   [{"label": str, "firing": encode_firing(values)}], best-ranked first
+    cells:   [{"label": str, "firing": encode_firing(values)}], best-ranked first; with a `model`, each also
+             {"cell": j}: its index in the model (layer * hidden_size + unit, as `Recording.flat`)
     guesses: per character of `text`, its top-k next characters as one string (likeliest first)
     probs:   per character, the guesses' probabilities in percent (ints 0..100)
+    model:   optional in-page model: the reader may paste a text (up to `max_chars` characters) and read it
     """
 
-    _esm = _assets.esm("neurons")
+    _esm = _assets.esm("neurons", shared=("lstm",))
     _css = _assets.css()
 
     text = t.Unicode().tag(sync=True)
@@ -44,15 +51,19 @@ class NeuronWidget(anywidget.AnyWidget):
     guesses = t.List(t.Unicode()).tag(sync=True)
     probs = t.List(t.List(t.Int())).tag(sync=True)
     index = t.Int(0).tag(sync=True)
+    model = t.Dict().tag(sync=True)  # the in-page model ({} for none)
+    max_chars = t.Int(MAX_CHARS).tag(sync=True)
 
     def __init__(self, text: str, cells: Sequence[Mapping[str, str]], guesses: Sequence[str],
-                 probs: Sequence[Sequence[int]], **kwargs: object) -> None:
-        cells, guesses, probs = _validate(text, cells, guesses, probs)
-        super().__init__(text=text, cells=cells, guesses=guesses, probs=probs, index=0, **kwargs)
+                 probs: Sequence[Sequence[int]], model: Mapping | None = None, **kwargs: object) -> None:
+        payload = check_payload(model)
+        cells, guesses, probs = _validate(text, cells, guesses, probs, payload)
+        super().__init__(text=text, cells=cells, guesses=guesses, probs=probs, index=0, model=payload, **kwargs)
 
 
 def _validate(text: str, cells: Sequence[Mapping[str, str]], guesses: Sequence[str],
-              probs: Sequence[Sequence[int]]) -> tuple[list[dict], list[str], list[list[int]]]:
+              probs: Sequence[Sequence[int]], payload: dict | None = None
+              ) -> tuple[list[dict], list[str], list[list[int]]]:
     if not isinstance(text, str) or not text:
         raise CharlabError("NeuronWidget needs a non-empty text")
     if not cells:
@@ -64,7 +75,15 @@ def _validate(text: str, cells: Sequence[Mapping[str, str]], guesses: Sequence[s
             raise CharlabError(f"cell #{k} must be {{'label': str, 'firing': str}}, got {sorted(c)}")
         if len(firing) != len(text) or set(firing) - set(LEVELS):
             raise CharlabError(f"cell #{k}'s firing must be {len(text)} characters of LEVELS (use encode_firing)")
-        out.append({"label": label, "firing": firing})
+        entry = {"label": label, "firing": firing}
+        if payload:
+            n = payload["config"]["num_layers"] * payload["config"]["hidden_size"]
+            cell = c.get("cell")
+            if isinstance(cell, bool) or not isinstance(cell, int) or not 0 <= cell < n:
+                raise CharlabError(f"cell #{k} needs its index in the model, 'cell': an int from 0 to {n - 1}, "
+                                   f"got {cell!r}")
+            entry["cell"] = cell
+        out.append(entry)
     if len(guesses) != len(text) or len(probs) != len(text):
         raise CharlabError(f"need guesses and probs for each of the {len(text)} characters, "
                            f"got {len(guesses)} and {len(probs)}")

@@ -1,9 +1,12 @@
 """A slider over sampling temperature: the post's "low T is conservative, high T makes mistakes", browsable.
 
 The samples and their measures (diversity, mistakes, ...) are computed when the notebook executes and embedded
-in the widget, so the static book can switch between them with no kernel. Given a `sampler`, a live kernel
-additionally offers "sample now" with a prime text; the front end only shows that button after the kernel has
-answered a ping, so the static page never offers a button that cannot work.
+in the widget, so the static book can switch between them with no kernel. Given a `model` (the payload of
+`charlab.widgets.model_data.export_model`), the page itself samples: a prime box, top-k, a seed and a "sample"
+button run the LSTM in the browser (lstm.js) at the slider's temperature, streaming the characters as they are
+made, with no kernel and no network. Without a model but with a `sampler`, a live kernel offers "sample now"
+instead; the front end only shows that button after the kernel has answered a ping, so the static page never
+offers a button that cannot work.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import traitlets as t
 
 from charlab.errors import CharlabError
 from charlab.widgets import _assets
+from charlab.widgets.model_data import check_payload
 
 Sampler = Callable[[float, str], str]
 
@@ -26,9 +30,10 @@ class TemperatureWidget(anywidget.AnyWidget):
     measures: {measure name: {temperature: value}}; every measure must cover exactly the sampled temperatures
               (a value may be None/NaN when undefined).
     sampler:  optional `(temperature, prime) -> text`, used on demand in a live kernel.
+    model:    optional in-page model (`export_model(model, vocab)`): the page samples `length` characters itself.
     """
 
-    _esm = _assets.esm("temperature")
+    _esm = _assets.esm("temperature", shared=("lstm",))
     _css = _assets.css()
 
     temperatures = t.List(t.Float()).tag(sync=True)
@@ -39,6 +44,8 @@ class TemperatureWidget(anywidget.AnyWidget):
     index = t.Int(0).tag(sync=True)
     live = t.Bool(False).tag(sync=True)
     prime = t.Unicode("").tag(sync=True)
+    model = t.Dict().tag(sync=True)  # the in-page model ({} for none)
+    length = t.Int(600).tag(sync=True)  # characters per in-page sample
 
     def __init__(
         self,
@@ -46,16 +53,21 @@ class TemperatureWidget(anywidget.AnyWidget):
         measures: Mapping[str, Mapping[float, float | None]] | None = None,
         sampler: Sampler | None = None,
         prime: str = "",
+        model: Mapping | None = None,
+        length: int = 600,
         **kwargs: object,
     ) -> None:
         temps, texts, table = _validate(samples, measures)
         if sampler is not None and not callable(sampler):
             raise CharlabError(f"sampler must be a callable (temperature, prime) -> str, got {sampler!r}")
         self._sampler = sampler
+        payload = check_payload(model)
+        if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= 100_000:
+            raise CharlabError(f"length must be an int from 1 to 100,000, got {length!r}")
         start = min(range(len(temps)), key=lambda i: abs(temps[i] - 1.0))  # open at T=1, the model's own odds
         super().__init__(
             temperatures=temps, samples=texts, measures=table, index=start, live=sampler is not None,
-            prime=prime, **kwargs,
+            prime=prime, model=payload, length=length, **kwargs,
         )
         self.on_msg(self._on_front_end_msg)
 
