@@ -13,8 +13,8 @@ from charlab.checkpoint import load_checkpoint
 from charlab.cli import main
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
-from charlab.evaluate import default_streams, score_ids, score_split, score_text
-from charlab.model import CharRNN, ModelConfig
+from charlab.evaluate import default_streams, score_ids, score_passages, score_split, score_text
+from charlab.model import CharRNN, CharTransformer, ModelConfig
 from charlab.text import Vocab
 from charlab.train import Trainer
 
@@ -161,3 +161,20 @@ def test_eval_memory_does_not_grow_with_the_file(text_file, tmp_path):
     assert done.returncode == 0, done.stderr
     extra, size = int(done.stdout.split("EXTRA")[1]), big.stat().st_size
     assert extra < 12 * size, f"eval of {size:,} characters took {extra:,} bytes more"
+
+
+def test_score_passages_reads_each_passage_alone_from_the_zero_state():
+    rng = np.random.default_rng(3)
+    ids = rng.integers(0, 9, size=(5, 12))
+    torch.manual_seed(0)
+    transformer = CharTransformer(ModelConfig(vocab_size=9, cell="transformer", hidden_size=16, num_layers=2,
+                                              heads=2, window=4))
+    for model in (_model(9), _model(9, cell="gru", layers=1), transformer):
+        got = score_passages(model, ids, rows=2)  # rows: 3 batches, the last ragged
+        assert got.shape == (5, 11)
+        for p in range(5):  # the one scoring path on each passage, and for an RNN the definition, step by step
+            assert got[p].mean() == pytest.approx(score_ids(model, ids[p], streams=1), abs=1e-5)
+            if model is not transformer:  # (stepping a Transformer past its window narrows its deeper layers' view)
+                assert got[p].mean() == pytest.approx(_loop_loss(model, ids[p].tolist()), abs=1e-5)
+    with pytest.raises(CharlabError, match="length >= 2"):
+        score_passages(_model(9), ids[:, :1])

@@ -138,3 +138,22 @@ def score_split(model: CharRNN, vocab: Vocab, text: str, val_frac: float, test_f
     if len(splits[split]) < 1:
         raise CharlabError(f"the {split} split of this text is empty (val_frac={val_frac}, test_frac={test_frac})")
     return score_ids(model, splits[split], ids[:before], max_chars=max_chars)
+
+
+def score_passages(model: CharRNN, ids: np.ndarray, rows: int = 256) -> np.ndarray:
+    """Each passage's own cross-entropy, character by character: `ids` (P passages x L characters) -> (P, L - 1)
+    nats, where [p, j] is -log P(character j + 1 | characters 0..j of passage p). Every passage is read from the
+    zero state (nothing before it), so its first character only starts the state and is not scored, as in
+    `score_ids` without a context. `rows` passages are read side by side (memory, not the result)."""
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or ids.shape[1] < 2:
+        raise CharlabError(f"score_passages needs a (passages x length) array with length >= 2, got {ids.shape}")
+    device = model.head.weight.device
+    out = np.empty((ids.shape[0], ids.shape[1] - 1), dtype=np.float64)
+    with inference(model):
+        for a in range(0, len(ids), rows):
+            x = torch.as_tensor(ids[a:a + rows], dtype=torch.long, device=device)
+            logits, _ = model(x[:, :-1])
+            nll = F.cross_entropy(logits.float().transpose(1, 2), x[:, 1:], reduction="none")
+            out[a:a + rows] = nll.double().cpu().numpy()
+    return out
