@@ -533,6 +533,7 @@ class KNBaseline:
     tuned: list[KNResult]  # every order's loss on the tuning half
     report: str  # the second half of the held-out text
     report_context: str  # the training text and the tuning half, which precede it
+    model: KneserNey | None = None  # counted on the training text (score it at order=`order`)
 
     def text(self) -> str:
         others = ", ".join(f"{r.order}: {r.val_loss:.3f}" for r in self.tuned)
@@ -559,4 +560,4 @@ def kn_baseline(train: str, held_out: str, vocab: Iterable[str], orders: Iterabl
                               time.perf_counter() - t0))
     best = min(tuned, key=lambda r: r.val_loss).order
     context = train + tune
-    return KNBaseline(best, model.loss(report, context=context, order=best), tuned, report, context)
+    return KNBaseline(best, model.loss(report, context=context, order=best), tuned, report, context, model)
