@@ -240,6 +240,23 @@ def test_near_zero_distinct_pairs_and_committed_metrics(tmp_path, monkeypatch):
     rows = [{"iter": 100, "val_loss": 1.5}, {"iter": 200, "val_loss": 1.25}]
     (tmp_path / "results" / "blog" / "pg" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert ch02.committed_metrics() == rows
+    assert ch02.committed_metrics_path() == "results/blog/pg/metrics.jsonl"  # the path the page names is read
+
+
+def test_page_model_carries_the_run_or_says_why_not(looping_model):
+    from charlab.chapters import ch02_paul_graham as ch02
+    from charlab.widgets.model_data import rounded_model
+
+    model, vocab = looping_model[0].model, looping_model[0].vocab
+    payload, said = ch02.page_model(model, vocab)
+    back, back_vocab = rounded_model(payload)
+    assert back_vocab.chars == vocab.chars
+    for a, b in zip(model.state_dict().values(), back.state_dict().values(), strict=True):
+        assert (a.half().float() == b).all()
+    assert said.startswith("The page carries this chapter's model") and "fp16" in said
+    assert TemperatureWidget({1.0: "x"}, model=payload).model == payload
+    none, why = ch02.page_model(model, vocab, max_bytes=100)
+    assert none is None and "over the" in why
 
 
 def test_differences_from_post_states_the_run_and_the_cost_of_the_posts():

@@ -222,6 +222,22 @@ def test_views_and_widget_data(trained):
     start = ch09.window(s.text, 300, "{")
     assert w.text == s.text[start:start + 300]
     assert w.cells[1]["firing"] == encode_firing(s.rec.flat()[start:start + 300, s.ranked()[1][0]])
+    assert [c["cell"] for c in data["cells"]] == [c for c, _, _ in s.ranked()[:4]]  # the model's own cell indices
+
+
+def test_only_the_page_model_is_carried_and_within_the_page_limit(trained):
+    from charlab.widgets.model_data import rounded_model
+
+    model, vocab, s = trained
+    assert ch09.page_model("wikipedia", model, vocab) == (None, "")  # one model per page
+    payload, said = ch09.page_model(ch09.PAGE_MODEL, model, vocab)
+    back, back_vocab = rounded_model(payload)
+    assert back_vocab.chars == vocab.chars and back.config.hidden_size == 16
+    assert said.startswith("The page carries one model, the Linux one (LSTM 1x16") and "MiB" in said
+    w = NeuronWidget(**ch09.widget_data(s, 300, 4), model=payload)  # cell indices fit the carried model
+    assert w.model["format"] == payload["format"]
+    none, why = ch09.page_model(ch09.PAGE_MODEL, model, vocab, max_bytes=1000)
+    assert none is None and "over the" in why and "cannot read your text" in why
 
 
 def test_recording_matches_the_model_and_gates_are_summarised(trained):

@@ -65,6 +65,7 @@ from charlab.tables import table
 from charlab.text import Vocab
 from charlab.timing import time_per_batch
 from charlab.train import build_optimizer, forward_loss, update
+from charlab.widgets.model_data import MAX_BYTES, export_model, payload_bytes
 
 # How much the chapter samples and times at each scale (the models and training are in the presets).
 # bptt_chars: the characters each of the two BPTT runs (50 and 100) reads, a multiple of batch x 100 that
@@ -164,6 +165,27 @@ def time_post_batch(post: PostModel, iters: int, warmup: int, device: str = "aut
 def committed_metrics(experiment: str = "pg") -> list[dict[str, Any]]:
     """The metrics of the `blog`-scale run committed under `results/blog/<experiment>/` ([] when there is none)."""
     return load_metrics(committed_results(experiment, "blog"))
+
+
+def committed_metrics_path(experiment: str = "pg") -> str:
+    """Where `committed_metrics` looks, as the page names it: `results/blog/<experiment>/metrics.jsonl`."""
+    folder = committed_results(experiment, "blog")  # <checkout>/results/blog/<experiment>
+    return "/".join((*folder.parts[-3:], "metrics.jsonl"))
+
+
+def page_model(model: CharRNN, vocab: Vocab, max_bytes: int = MAX_BYTES) -> tuple[dict | None, str]:
+    """The temperature widget's in-page model (`export_model`'s payload) and one sentence for the page saying
+    which model the page carries and how much it weighs; (None, why not) when this run's model cannot be carried
+    (over `max_bytes` of page data, e.g. the post's 2x512 model at `blog` scale, or not an LSTM)."""
+    c = model.config
+    shape = f"{c.cell.upper()} {c.num_layers}x{c.hidden_size}, {model.num_parameters():,} parameters"
+    try:
+        payload = export_model(model, vocab, max_bytes=max_bytes)
+    except CharlabError as e:
+        return None, f"This page carries no model, so it cannot sample by itself: this run's model ({shape}) {e}."
+    return payload, (f"The page carries this chapter's model, the one trained above ({shape}, "
+                     f"{len(vocab.chars)} characters), as {payload_bytes(payload) / 2**20:.1f} MiB of page data "
+                     "(its weights rounded to fp16, in base64): one model per page, under the 5 MiB a page may carry.")
 
 
 def differences_from_post(run: Run, timing: BatchTiming) -> str:

@@ -33,6 +33,7 @@ from charlab.presets import for_scale
 from charlab.tables import table
 from charlab.text import Vocab, read_text
 from charlab.units import bits
+from charlab.widgets.model_data import MAX_BYTES, export_model, payload_bytes
 from charlab.widgets.neurons import encode_firing
 
 # How much held-out text the chapter reads per model, and how much of it the page shows.
@@ -54,6 +55,11 @@ ABLATION_GATE = 0.05
 # The chapters whose runs this one reads, and how they call run_experiment (the same experiment, scale and overrides,
 # so the same run key: `charlab.runs` reuses their finished runs instead of training again). None of them overrides.
 TRAINED_BY = {"wikipedia": "chapter 6", "linux": "chapter 8", "warpeace": "chapter 5"}
+# The one model the page carries, so that a reader can paste a text and read it through the model in the browser:
+# Linux, because C is what a reader is most likely to have at hand and its brace, comment and indentation cells
+# show on any C file; its 1x512 LSTM over ~100 characters is ~2.5 MB in fp16, where the Wikipedia model's ~1,500
+# characters (the enwik8 prefix's vocabulary) make its embedding and head over 5 MiB of page data at cpu scale.
+PAGE_MODEL = "linux"
 RUN_OVERRIDES: dict[str, dict] = {"wikipedia": {}, "linux": {}, "warpeace": {}}
 
 
@@ -508,7 +514,8 @@ def predictions_html(rec: Recording, start: int, length: int, cell: int | None =
 
 def widget_data(s: Study, length: int, cells: int) -> dict:
     """The arguments of `charlab.widgets.NeuronWidget`: a window of the stretch, the `cells` top-ranked cells'
-    firings on it (labelled with their best feature and score) and the top guesses after each character."""
+    firings on it (labelled with their best feature and score, with their index in the model for the in-page model)
+    and the top guesses after each character."""
     start = window(s.text, length, s.subject.markers[0])
     end = min(len(s.text), start + length)
     firing = s.rec.flat()
@@ -518,10 +525,27 @@ def widget_data(s: Study, length: int, cells: int) -> dict:
         text=s.text[start:end],
         cells=[{"label": f"{s.cell_name(c)}: {f}, {score_kind(f)} {score:.2f} "
                          f"(untrained best {s.bars[f]:.2f})",
-                "firing": encode_firing(firing[start:end, c])} for c, f, score in ranked],
+                "firing": encode_firing(firing[start:end, c]), "cell": int(c)} for c, f, score in ranked],
         guesses=["".join(g) for g in guesses[start:end]],
         probs=[[int(round(100 * p)) for p in row] for row in probs[start:end]],
     )
+
+
+def page_model(name: str, model: CharRNN, vocab: Vocab, max_bytes: int = MAX_BYTES) -> tuple[dict | None, str]:
+    """The in-page model of the browser of `name` (`export_model`'s payload; None unless `name` is `PAGE_MODEL`)
+    and one sentence for the page saying which model the page carries and what it weighs, or why none."""
+    if name != PAGE_MODEL:
+        return None, ""
+    c = model.config
+    shape = f"{c.cell.upper()} {c.num_layers}x{c.hidden_size}, {model.num_parameters():,} parameters"
+    try:
+        payload = export_model(model, vocab, max_bytes=max_bytes)
+    except CharlabError as e:
+        return None, f"The page carries no model, so it cannot read your text: the {SUBJECTS[name].label} model " \
+                     f"({shape}) {e}."
+    return payload, (f"The page carries one model, the {SUBJECTS[name].label} one ({shape}, {len(vocab.chars)} "
+                     f"characters), as {payload_bytes(payload) / 2**20:.1f} MiB of page data (its weights rounded "
+                     "to fp16, in base64), under the 5 MiB a page may carry.")
 
 
 # ---------------------------------------------------------------------------------------------------- verdicts

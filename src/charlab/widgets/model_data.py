@@ -43,8 +43,8 @@ def export_model(model: CharRNN, vocab: Vocab, max_bytes: int = MAX_BYTES) -> di
     Raises CharlabError for a model the page cannot run (not an LSTM, a byte-level vocabulary, weights outside
     fp16's range) or whose payload would be over `max_bytes`."""
     if not isinstance(model, CharRNN) or model.config.cell != "lstm":
-        raise CharlabError(f"the in-page model runs charlab's LSTM only, got {type(model).__name__}"
-                           f"{'' if not isinstance(model, CharRNN) else ' with cell ' + model.config.cell}")
+        what = model.config.cell if isinstance(model, CharRNN) else type(model).__name__
+        raise CharlabError(f"is not an LSTM ({what}): the in-page model runs charlab's LSTM only")
     if vocab.byte_level:
         raise CharlabError("the in-page model reads characters; a byte-level model cannot be exported")
     c = model.config
@@ -61,8 +61,8 @@ def export_model(model: CharRNN, vocab: Vocab, max_bytes: int = MAX_BYTES) -> di
         tensors.append([name, list(w.shape)])
     size = 4 * math.ceil(sum(map(len, parts)) / 3)
     if size > max_bytes:
-        raise CharlabError(f"the model is {size / 2**20:.1f} MiB as page data, over the {max_bytes / 2**20:.1f} MiB "
-                           f"a page may carry ({model.num_parameters():,} parameters); export a smaller model")
+        raise CharlabError(f"is {size / 2**20:.1f} MiB as page data, over the {max_bytes / 2**20:.1f} MiB a page may "
+                           f"carry ({model.num_parameters():,} parameters); export a smaller model")
     return {
         "format": FORMAT,
         "vocab": "".join(vocab.chars),
