@@ -429,8 +429,15 @@ def test_scale_table_compare_scales_and_ladders():
     assert list(df.loc["long run"][:3]) == ["12,500", "25.6 M", "–"] and df.loc["long run", "real words"] == "0.95"
     novel_bands = {"real_word_share": Band(0.99, 0.995, 1.0), "mean_real_word_length": Band(4.1, 4.4, 4.7)}
     assert compare_scales(cpu, long, novel_bands) == (
-        "The long run samples have a larger share of real words (95% against 80%; the novel 100%) and shorter real "
-        "words (3.80 against 3.90 letters; the novel 4.40) than the cpu run, iteration 2,000 sample.")
+        "Against the sample of *cpu run, iteration 2,000*, the samples of *long run* have a larger share of real "
+        "words (95% against 80%; the novel 100%) and shorter real words (3.80 against 3.90 letters; the novel 4.40).")
+    assert compare_scales(cpu, cpu, novel_bands).endswith(
+        "have the same share of real words (80% against 80%; the novel 100%) and real words of the same length "
+        "(3.90 against 3.90 letters; the novel 4.40).")
+    wordless = ScaleRow("smoke run", 10, 640, 3.1, {"real_word_share": 0.0, "mean_real_word_length": math.nan})
+    assert compare_scales(wordless, long, novel_bands).endswith(
+        "have a larger share of real words (95% against 0%; the novel 100%) and no real-word length to compare (no "
+        "real words in one of them).")
     ev = _evolution([1, 100, 200], real_word_share=[0.1, 0.5, 0.7], mean_real_word_length=[1.0, 2.5, 3.0])
     pts = ladder_points(ev, 2048, [100, 200], "real_word_share", [("long", 25_600_000, 0.95)])
     assert pts == [("100", 204800.0, 0.5), ("200", 409600.0, 0.7), ("long", 25600000.0, 0.95)]

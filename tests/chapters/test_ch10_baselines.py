@@ -130,6 +130,17 @@ def test_long_curve_without_a_run_or_on_another_split(tmp_path):
     assert curve is None and why == "the committed long run of w is not compared: its val_frac is 0.04, this page's 0.1"
 
 
+def test_run_items_give_each_run_its_own_item():
+    items = ch10.run_items("cpu", {"w": "LSTM 1x8. Preset baselines-cpu.", "x": "LSTM 1x9. Preset baselines-cpu."},
+                           {"w": "LSTM 2x512. Committed in results/long/w/."},
+                           ["the long model of w scored on 10 characters in 1 s", "no committed long run of x yet"])
+    assert items == ("  - w, `cpu` run: LSTM 1x8. Preset baselines-cpu.\n"
+                     "  - x, `cpu` run: LSTM 1x9. Preset baselines-cpu.\n"
+                     "  - w, `long` run: LSTM 2x512. Committed in results/long/w/.\n"
+                     "  - The long model of w scored on 10 characters in 1 s; no committed long run of x yet.")
+    assert ".;" not in items and ch10.run_items("smoke", {"w": "A."}, {}, []) == "  - w, `smoke` run: A."
+
+
 def test_grid_configs_match_the_parameter_count():
     base = TrainConfig(cell="lstm", hidden_size=64, num_layers=1, embedding_dim=16)
     configs = ch10.grid_configs(base, vocab_size=50)

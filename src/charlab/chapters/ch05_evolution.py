@@ -532,19 +532,21 @@ def scale_table(rows: Sequence[ScaleRow], names: Sequence[str] = LADDER_MEASURES
 
 def compare_scales(small: ScaleRow, large: ScaleRow, novel: Mapping[str, Band]) -> str:
     """In words, computed from the numbers: how the larger run's samples differ from the smaller's in real-word
-    share and real-word length, and where the novel's median is."""
-    def phrase(name: str, more: str, less: str, unit: str, fmt: str) -> str:
+    share and real-word length, and where the novel's median is. The runs are named by their `scale_table` row
+    labels, in italics, so a label such as "this page (cpu), iteration 2,000" reads as a name in the sentence."""
+    def phrase(name: str, what: str, more: str, less: str, same: str, unit: str, fmt: str) -> str:
         a, b = small.measures[name], large.measures[name]
         if math.isnan(a) or math.isnan(b):
-            return f"{MEASURES[name][0]} cannot be compared (no real words in one of them)"
-        way = more if b > a else less if b < a else "the same"
+            return f"no {what} to compare (no real words in one of them)"
+        way = more if b > a else less if b < a else same
         return f"{way} ({fmt.format(b)} against {fmt.format(a)}{unit}; the novel {fmt.format(novel[name].median)})"
 
-    return (f"The {large.label} samples have " + phrase("real_word_share", "a larger share of real words",
-                                                        "a smaller share of real words", "", "{:.0%}")
-            + " and " + phrase("mean_real_word_length", "longer real words", "shorter real words", " letters",
-                               "{:.2f}")
-            + f" than the {small.label} sample.")
+    return (f"Against the sample of *{small.label}*, the samples of *{large.label}* have "
+            + phrase("real_word_share", "share of real words", "a larger share of real words",
+                     "a smaller share of real words", "the same share of real words", "", "{:.0%}")
+            + " and " + phrase("mean_real_word_length", "real-word length", "longer real words",
+                               "shorter real words", "real words of the same length", " letters", "{:.2f}")
+            + ".")
 
 
 def ladder_points(evolution: Evolution, chars_per_iter: int, iterations: Sequence[int], name: str,

@@ -251,6 +251,20 @@ def long_curve(result: Result | None, corpus: Corpus, baseline: KNBaseline) -> t
             f"the long model of {corpus.name} scored on {len(baseline.report):,} characters in {seconds:.0f} s")
 
 
+def run_items(scale: str, summaries: Mapping[str, str], long_summaries: Mapping[str, str],
+              notes: Sequence[str]) -> str:
+    """Markdown sub-items (indented under a list item of the page's notes) naming every LSTM of the page: each
+    dataset's `scale` run and committed `long` run with its summary (`Run.summary`, `Result.summary`: sentences of
+    their own, so one item each), then one item saying how the long runs were scored or why not (`notes`, from
+    `long_curve`)."""
+    items = [f"{name}, `{scale}` run: {text}" for name, text in summaries.items()]
+    items += [f"{name}, `long` run: {text}" for name, text in long_summaries.items()]
+    if notes:
+        note = "; ".join(notes)
+        items.append(note[:1].upper() + note[1:] + ".")
+    return "\n".join(f"  - {item}" for item in items)
+
+
 def fair_text(dataset: str, curves: Sequence[Curve], baseline: KNBaseline) -> str:
     """One markdown line per dataset: where each LSTM stands against counting on the report half, and where its
     curve crosses the counting line (every direction read from the numbers)."""
