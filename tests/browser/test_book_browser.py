@@ -16,30 +16,21 @@ them broken.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from playwright.sync_api import sync_playwright
 
 from charlab.book.stamp import images
 
 REPO = Path(__file__).resolve().parents[2]
-SITE = Path(os.environ.get("CHARLAB_BOOK_HTML", REPO / "_build" / "html")).resolve()
+SITE = Path(os.environ.get("CHARLAB_BOOK_HTML", REPO / "_build" / "html")).resolve()  # as conftest.py serves it
 SCREENSHOTS = SITE.parent / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 # Seen on every default Jupyter Book 1 page, with or without our additions; harmless.
 KNOWN_NOISE = [
     re.compile(r"Identifier 'THEBE_JS_URL' has already been declared"),
@@ -59,34 +50,6 @@ def pages() -> list[str]:
     return sorted(
         p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html") if not skip & set(p.relative_to(SITE).parts)
     )
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"no built book at {SITE}: run scripts/build_book.sh first")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.fail("no chromium on PATH: apt-get install -y chromium")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def expected_widgets(html: str) -> tuple[int, dict[str, int]]:
