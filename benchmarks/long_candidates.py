@@ -13,20 +13,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from quality_per_cpu_minute import train_under_budget  # noqa: E402  (this folder: run as a script)
 
 from charlab.datasets import ensure  # noqa: E402
 from charlab.provenance import device_description  # noqa: E402
-from charlab.runs import load_metrics  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 # name -> `charlab train` flags on top of the cpu preset (1x512 LSTM, embedding 64, batches of 32 x 64, Adam 4e-3
@@ -40,18 +37,13 @@ CANDIDATES = {
 
 
 def train_for(data: Path, flags: list[str], budget_s: float) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        run = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "charlab", "train", str(data), "--preset", "cpu", "--out", str(run),
-               "--max-time-s", str(budget_s), "--max-iters", "1000000", "--eval-interval", "200",
-               "--eval-max-chunks", "24", "--quiet", *flags]
-        subprocess.run(cmd, check=True)
-        metrics = load_metrics(run)
-        config = json.loads((run / "config.json").read_text())
-    speeds = [m["chars_per_s"] for m in metrics if m["chars_per_s"]]
+    """One candidate trained by the CLI under the budget (the cpu preset, `flags` on top); its metrics and a
+    summary."""
+    config, metrics, speed = train_under_budget(data, budget_s, [
+        "--preset", "cpu", "--max-iters", "1000000", "--eval-interval", "200", "--eval-max-chunks", "24", *flags])
     return {"flags": flags, "parameters": config["parameters"], "precision": config["precision"],
             "best_val_loss": min(m["val_loss"] for m in metrics), "iters": metrics[-1]["iter"],
-            "chars_per_s": statistics.median(speeds), "metrics": metrics}
+            "chars_per_s": speed, "metrics": metrics}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,20 +33,26 @@ from charlab.runs import load_metrics  # noqa: E402
 HERE = Path(__file__).resolve().parent
 
 
-def train_for(data: Path, preset: str, precision: str, budget_s: float, extra: list[str]) -> dict:
-    """One run of the CLI under the budget; its config, metrics and a summary."""
+def train_under_budget(data: Path, budget_s: float, flags: list[str]) -> tuple[dict, list[dict], float]:
+    """`charlab train DATA --max-time-s BUDGET_S FLAGS...`, the real CLI in a subprocess, into a temporary folder:
+    the run's config.json, its metrics and its median training speed (chars/s). long_candidates.py uses it too."""
     with tempfile.TemporaryDirectory() as tmp:
         run = Path(tmp) / "run"
-        cmd = [sys.executable, "-m", "charlab", "train", str(data), "--preset", preset, "--out", str(run),
-               "--max-time-s", str(budget_s), "--precision", precision, "--quiet", *extra]
+        cmd = [sys.executable, "-m", "charlab", "train", str(data), "--out", str(run), "--max-time-s", str(budget_s),
+               "--quiet", *flags]
         subprocess.run(cmd, check=True)
         metrics = load_metrics(run)
         config = json.loads((run / "config.json").read_text())
+    return config, metrics, statistics.median(m["chars_per_s"] for m in metrics if m["chars_per_s"])
+
+
+def train_for(data: Path, preset: str, precision: str, budget_s: float, extra: list[str]) -> dict:
+    """One run of the CLI under the budget; its config, metrics and a summary."""
+    config, metrics, speed = train_under_budget(data, budget_s, ["--preset", preset, "--precision", precision, *extra])
     within = [m for m in metrics if m["elapsed_s"] <= budget_s * 1.02]  # the last evaluation ends just past it
-    speeds = [m["chars_per_s"] for m in metrics if m["chars_per_s"]]
     return {"precision": precision, "parameters": config["parameters"], "train_config": config["train_config"],
             "best_val_loss": min(m["val_loss"] for m in within), "iters": metrics[-1]["iter"],
-            "chars_per_s": statistics.median(speeds), "metrics": metrics}
+            "chars_per_s": speed, "metrics": metrics}
 
 
 def main(argv: list[str] | None = None) -> int:
