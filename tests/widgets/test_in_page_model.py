@@ -88,6 +88,8 @@ def test_argmax_sample_is_charlab_sample_at_temperature_zero(page):
     for prime in ("", "{a b", "😀"):
         want = sample(model, vocab, 60, temperature=0.0, prime=prime)[0]
         assert js_sample(page, payload, prime=prime, length=60, temperature=0) == want
+        assert page.evaluate("([p, prime]) => new CharLSTM(p).sample({prime, length: 60, temperature: 0})",
+                             [payload, prime]) == want  # the one-call form tests/browser uses
 
 
 def test_seeded_sampling_repeats_and_top_k_keeps_to_the_likeliest(page):

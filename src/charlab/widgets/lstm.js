@@ -175,6 +175,14 @@ class CharLSTM {
     return [this.index.has("\n") ? this.index.get("\n") : 0];
   }
 
+  // A whole sample (makeSampler's options), as one string.
+  sample(options) {
+    const s = makeSampler(this, options);
+    let out = "";
+    while (!s.done) out += s.next(256);
+    return out;
+  }
+
   // Logits after each character of `ids`, from the all-zero state: an array of Float64Array(V).
   logitsOf(ids) {
     const state = this.zeroState();
