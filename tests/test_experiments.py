@@ -116,3 +116,29 @@ def test_best_iter_and_chars_to_best_of_a_runs_metrics():
     assert chars_to_best(config, rows, world_size=4) == 409_600  # torchrun: every process reads a batch
     assert chars_to_best(config, []) == 0
 
+
+def test_results_dir_is_the_checkouts_wherever_the_data_lives(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from charlab import experiments
+    from charlab.experiments import checkout_root, committed_results, results_dir
+
+    repo = Path(experiments.__file__).resolve().parents[2]  # the checkout charlab is imported from: src/charlab/..
+    assert (repo / "pyproject.toml").is_file() and (repo / "data_scripts" / "fetch.py").is_file()
+    monkeypatch.delenv("CHARLAB_RESULTS", raising=False)
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "work" / "data"))  # a temporary data folder, as in CI
+    assert checkout_root() == repo
+    assert results_dir() == repo / "results"
+    assert committed_results("linux", "long") == repo / "results" / "long" / "linux"
+    # results/ beside the data folder's parent, when there is one, is that project's (the blog runner's tests)
+    (tmp_path / "work" / "results").mkdir(parents=True)
+    assert results_dir() == tmp_path / "work" / "results"
+    # an explicit folder wins
+    monkeypatch.setenv("CHARLAB_RESULTS", str(tmp_path / "mine"))
+    assert committed_results("pg") == tmp_path / "mine" / "blog" / "pg"
+    # an installed charlab (site-packages, Colab's pip install) has no checkout: results/ beside the data folder
+    monkeypatch.delenv("CHARLAB_RESULTS")
+    (tmp_path / "work" / "results").rmdir()
+    monkeypatch.setattr(experiments, "__file__", str(tmp_path / "lib" / "site-packages" / "charlab" / "x.py"))
+    assert checkout_root() is None
+    assert results_dir() == tmp_path / "work" / "results"

@@ -28,7 +28,7 @@ from .callbacks import Callback
 from .checkpoint import Checkpoint, load_checkpoint
 from .config import TrainConfig
 from .datasets import default_data_dir, ensure
-from .datasets.paths import read_source
+from .datasets.paths import FETCH_SCRIPT, read_source
 from .errors import CharlabError
 from .evaluate import score_split
 from .presets import normalize_scale, preset_for
@@ -38,16 +38,47 @@ from .text import Vocab, read_text
 from .train import TrainResult, build_model
 from .units import bits
 
+RESULTS_ENV = "CHARLAB_RESULTS"
+
 
 def runs_dir() -> Path:
     """`runs/` beside the data directory's parent (the project root in a checkout)."""
     return default_data_dir().parent / "runs"
 
 
+def checkout_root() -> Path | None:
+    """The checkout this charlab is imported from (`src/charlab/../..`, holding `pyproject.toml` and
+    `data_scripts/fetch.py`), or None for an installed package (site-packages, or Colab's `pip install`)."""
+    root = Path(__file__).resolve().parents[2]
+    return root if (root / "pyproject.toml").is_file() and (root / FETCH_SCRIPT).is_file() else None
+
+
+def results_dir() -> Path:
+    """The committed `results/` folder the chapters read (`committed_results`, `committed_run`), the first of:
+
+    1. `$CHARLAB_RESULTS`, when set;
+    2. `results/` beside the data directory's parent, when that folder exists: the project the data and runs
+       belong to (in a checkout run from inside it, the checkout's own `results/`);
+    3. the `results/` of the checkout charlab is imported from (`checkout_root`), when it is one: so a temporary
+       data directory (the tests, CI's smoke execution) still sees the committed long runs;
+    4. otherwise `results/` beside the data directory's parent, as 2 (it may not exist: no committed results).
+
+    On Colab the first cell installs charlab with pip from the repository (no checkout), so 1, 2 or 4 apply: a
+    clone's results are found by working inside the clone or by setting `$CHARLAB_RESULTS` to its `results/`."""
+    env = os.environ.get(RESULTS_ENV)
+    if env:
+        return Path(env).expanduser()
+    beside_data = runs_dir().parent / "results"
+    root = checkout_root()
+    if beside_data.is_dir() or root is None:
+        return beside_data
+    return root / "results"
+
+
 def committed_results(experiment: str, scale: str = "blog") -> Path:
-    """The folder of `experiment`'s committed results at `scale` (`results/<scale>/<experiment>/` of the checkout;
-    it may not exist)."""
-    return result_dir(runs_dir().parent / "results", scale, experiment)
+    """The folder of `experiment`'s committed results at `scale`: `results/<scale>/<experiment>/` of `results_dir()`
+    (it may not exist)."""
+    return result_dir(results_dir(), scale, experiment)
 
 
 @dataclass(frozen=True)

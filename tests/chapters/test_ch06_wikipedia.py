@@ -170,8 +170,9 @@ def test_the_long_run_is_judged_by_the_same_code(tmp_path, monkeypatch):
     from charlab.experiments import chars_to_best, committed_run
 
     # The checkout's results/, wherever the tests keep their data (the README's test command uses a temporary
-    # folder, and committed results are found beside the data folder's parent).
-    monkeypatch.setenv("CHARLAB_DATA", str(Path(__file__).resolve().parents[2] / "data"))
+    # folder; `charlab.experiments.results_dir` finds the checkout's results/ all the same).
+    monkeypatch.setenv("CHARLAB_DATA", str(tmp_path / "data"))
+    monkeypatch.delenv("CHARLAB_RESULTS", raising=False)
     result = committed_run("linux", "long")  # a committed long run whose text has "<" (Wikipedia's comes later)
     assert result is not None, "results/long/linux is committed"
     ckpt = result.load()
