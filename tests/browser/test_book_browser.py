@@ -106,7 +106,8 @@ def check_widget_responds(widget, name: str, kind: str) -> None:
     last = shown()
     assert first.strip(), f"{name}: empty sample at the slider's start"
     if kind == "neurons":
-        spans, chars = sample.evaluate("el => [el.querySelectorAll('span').length, el.textContent.length]")
+        # one span per character as Python counts them (code points: [...text], not UTF-16 units)
+        spans, chars = sample.evaluate("el => [el.querySelectorAll('span').length, [...el.textContent].length]")
         assert chars and spans == chars, f"{name}: {spans} coloured spans for {chars} characters"
     assert first != last, f"{name}: the sample did not change when the slider moved from {low} to {high}"
     assert slider.input_value() == str(high), f"{name}: slider did not move"

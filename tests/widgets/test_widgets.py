@@ -195,3 +195,29 @@ def test_neuron_widget_rejects_bad_data(cells, guesses, probs, message):
         NeuronWidget("ab", cells, guesses, probs)
     with pytest.raises(CharlabError, match="NaN"):
         encode_firing([0.0, float("nan")])
+
+
+def test_widgets_take_an_in_page_model_or_refuse_what_is_not_one():
+    import torch
+
+    from charlab.model import CharRNN, ModelConfig
+    from charlab.text import Vocab
+    from charlab.widgets.model_data import export_model
+
+    torch.manual_seed(0)
+    payload = export_model(CharRNN(ModelConfig(vocab_size=3, hidden_size=4, num_layers=2, embedding_dim=2)),
+                           Vocab(tuple("\nab")))
+    w = TemperatureWidget({1.0: "x"}, model=payload, length=50)
+    assert w.model == payload and w.length == 50 and "class CharLSTM" in w._esm
+    assert TemperatureWidget({1.0: "x"}).model == {}  # no model: the page only switches samples
+    page_json(w)
+    with pytest.raises(CharlabError, match="export_model"):
+        TemperatureWidget({1.0: "x"}, model={"weights": "..."})
+    with pytest.raises(CharlabError, match="length"):
+        TemperatureWidget({1.0: "x"}, model=payload, length=0)
+    cells = [{"label": "layer 2, cell 3", "firing": "0u", "cell": 7}]
+    n = NeuronWidget("ab", cells, ["xy", "yz"], [[60, 30], [90, 5]], model=payload)
+    assert n.cells == cells and n.model == payload and n.max_chars == 3000
+    for bad in (None, 8, -1, True):  # a model's cells are 0..layers*hidden-1 = 0..7
+        with pytest.raises(CharlabError, match="index in the model"):
+            NeuronWidget("ab", [{**cells[0], "cell": bad}], ["xy", "yz"], [[60, 30], [90, 5]], model=payload)
