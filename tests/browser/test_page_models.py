@@ -161,7 +161,7 @@ def test_chapter_2_samples_live_from_a_typed_prime(server, browser, tmp_path):
         root.locator("button.charlab-sample-live").click()
         wait_state(page, '[data-charlab-widget="temperature"][data-model-state]', "done")
         shown = root.locator(".charlab-sample").inner_text()
-        made = root.locator(".charlab-sample-new").inner_text()
+        made = root.locator(".charlab-sample-new").evaluate("el => el.textContent")
         assert shown.startswith(prime) and len(made) == state["length"]
         assert set(made) <= set(payload["vocab"])
         assert f"T = {state['temperatures'][-1]:g}" in root.locator(".charlab-note").first.inner_text()
@@ -176,6 +176,13 @@ def test_chapter_2_samples_live_from_a_typed_prime(server, browser, tmp_path):
             cli_text = cli_argmax(payload, argmax_prime, tmp_path)
             print(f"chapter 2: argmax sample from {argmax_prime!r} equal to charlab sample's: {page_text == cli_text}")
             check_argmax(payload, page_text, cli_text, argmax_prime)
+        # the reader's way to the argmax sample: top-k 1 in the widget, at whatever temperature
+        root.locator(".charlab-prime").fill(argmax_prime)
+        root.locator(".charlab-top-k").fill("1")
+        root.locator("button.charlab-sample-live").click()
+        wait_state(page, '[data-charlab-widget="temperature"][data-model-state]', "done")
+        made = root.locator(".charlab-sample-new").evaluate("el => el.textContent")
+        assert made[:ARGMAX_CHARS] == page_text
     finally:
         context.close()
     assert not blocked, f"requests to the network: {blocked}"
