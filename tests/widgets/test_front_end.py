@@ -144,3 +144,22 @@ def test_neuron_browser_colours_pasted_text_by_the_chosen_cell(browser):
     root.locator("button.charlab-back").click()
     assert sample.inner_text() == held
     assert not errors
+
+
+def test_neuron_browser_reads_a_long_paste_in_slices_up_to_its_limit(browser):
+    cells = [{"label": "layer 1, cell 0", "firing": encode_firing([0.0, 0.0]), "cell": 0}]
+    w = NeuronWidget("ab", cells, ["ab", "ab"], [[50, 20], [50, 20]], model=export_model(tiny(4), VOCAB))
+    page, errors = render(browser, w)
+    page.wait_for_function("document.querySelector('[data-model-state]').dataset.modelState === 'ready'")
+    page.evaluate("""() => { window.seen = []; const s = document.querySelector('.charlab-model-status');
+        new MutationObserver(() => window.seen.push(s.textContent)).observe(s, {childList: true, subtree: true,
+        characterData: true}); }""")
+    page.locator("textarea.charlab-paste").fill("ab{c}d e\n" * 400)  # 3,600 characters: over the 3,000 read
+    page.locator("button.charlab-read").click()
+    page.wait_for_function("document.querySelector('[data-model-state]').dataset.modelState === 'own'",
+                           timeout=60_000)
+    seen = page.evaluate("window.seen")
+    assert "reading... 100 of 3000 characters" in seen and "reading... 2900 of 3000 characters" in seen
+    assert "(only the first 3000 of 3600)" in seen[-1]
+    assert len(page.locator(".charlab-sample span").all()) == 3000
+    assert not errors

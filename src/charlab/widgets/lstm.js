@@ -245,8 +245,9 @@ function makeSampler(model, { prime = "", length = 600, temperature = 1, topK = 
 
 // Read `text` from the zero state: tanh(c) of every cell after each character (Float32Array, T x cells, cell
 // j = layer * H + unit) and the five likeliest next characters with their probabilities. Characters the model never
-// saw are not read (their row stays NaN and they get no guesses).
-function readText(model, text, topN = 5) {
+// saw are not read (their row stays NaN and they get no guesses). A reader works in slices, next(n) reading the next
+// n characters, so a page can keep responding and show progress; readText reads it all at once.
+function textReader(model, text, topN = 5) {
   const chars = Array.from(text);
   const cells = model.L * model.H;
   const firing = new Float32Array(chars.length * cells).fill(NaN);
@@ -254,10 +255,11 @@ function readText(model, text, topN = 5) {
   const state = model.zeroState();
   const logits = new Float64Array(model.V);
   const unknown = new Set();
-  chars.forEach((ch, t) => {
-    const id = model.index.get(ch);
+  let t = 0;
+  function readOne() {
+    const id = model.index.get(chars[t]);
     if (id === undefined) {
-      unknown.add(ch);
+      unknown.add(chars[t]);
       return;
     }
     model.step(id, state, logits);
@@ -271,8 +273,28 @@ function readText(model, text, topN = 5) {
     for (let v = 0; v < model.V; v++) total += Math.exp(logits[v] - max);
     const order = Array.from(logits.keys()).sort((a, b) => logits[b] - logits[a]).slice(0, topN);
     guesses[t] = order.map((v) => [model.chars[v], Math.exp(logits[v] - max) / total]);
-  });
-  return { chars, firing, cells, guesses, unknown: [...unknown] };
+  }
+  return {
+    next(n) {
+      for (let k = 0; k < n && t < chars.length; k++, t++) readOne();
+      return t;
+    },
+    get done() {
+      return t >= chars.length;
+    },
+    get total() {
+      return chars.length;
+    },
+    result() {
+      return { chars, firing, cells, guesses, unknown: [...unknown] };
+    },
+  };
+}
+
+function readText(model, text, topN = 5) {
+  const reader = textReader(model, text, topN);
+  while (!reader.done) reader.next(1024);
+  return reader.result();
 }
 
 // Build the model from a widget's payload after the page has drawn (decoding takes a moment); `done(model, error)`.

@@ -127,18 +127,28 @@ function ownTextControls(model, payload) {
       const text = chars.slice(0, max).join("");
       status.textContent = "reading...";
       setState("reading");
-      setTimeout(() => {
-        const t0 = performance.now();
-        const result = readText(lstm, text);
+      read.disabled = true;
+      const reader = textReader(lstm, text);
+      const t0 = performance.now();
+      const slice = () => { // a slice per task: the page keeps responding and shows how far it got
+        const at = reader.next(100);
+        if (!reader.done) {
+          status.textContent = `reading... ${at} of ${reader.total} characters`;
+          setTimeout(slice, 0);
+          return;
+        }
         const secs = (performance.now() - t0) / 1000;
+        const result = reader.result();
         onText(result);
+        read.disabled = false;
         back.disabled = false;
         status.textContent = `read ${result.chars.length} characters in ${secs.toFixed(2)} s in this browser`
           + (chars.length > max ? ` (only the first ${max} of ${chars.length})` : "")
           + (result.unknown.length ? `; not read, never seen by the model: ${result.unknown.map((c) => JSON.stringify(c))
             .join(" ")}` : "");
         setState("own");
-      }, 0);
+      };
+      setTimeout(slice, 0);
     });
     back.addEventListener("click", () => {
       onText(null);
