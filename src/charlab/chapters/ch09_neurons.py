@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,7 +22,7 @@ import torch.nn.functional as F
 
 from charlab.analysis import features as ft
 from charlab.batching import split_sizes
-from charlab.claims import Gate
+from charlab.claims import Gate, Verdict
 from charlab.config import TrainConfig
 from charlab.errors import CharlabError
 from charlab.experiments import Run, run_experiment
@@ -95,15 +94,6 @@ WIKI_CELLS = {  # the post's four Wikipedia neurons, as features
 def sizes(scale: str) -> dict:
     return for_scale(SIZES, scale)
 
-
-class Verdict(NamedTuple):
-    """A verdict for `charlab.claims.claim`: the verdict, the headline value, the measurement and the competence
-    gate it was judged under (None: none)."""
-
-    verdict: str
-    value: str
-    measured: str
-    gate: Gate | None = None
 
 
 def models(scale: str) -> dict[str, Run]:
