@@ -113,3 +113,14 @@ def test_a_short_comparison_run_is_written_and_read_back(tmp_path, monkeypatch):
     assert len(minutes) == len(chars) == len(loss) >= 1 and chars[0] == 0
     assert "TRANSFORMER 4 layers x 128, 4 heads, context 64" in t.describe()
     assert t.load().model.config.cell == "transformer" and t.samples
+
+
+def test_attribute_scores_every_passage_once_and_rescoring_keeps_the_other_rows():
+    cands = [uniform_candidate("abab cab bca " * 40), uniform_candidate("xyx zy yxz xx " * 40)]
+    atts = ch11.attribute(cands, "smoke", lengths=(10, 30))
+    assert [len(a.truth) for a in atts.values()] == [2 * ch11.SIZES["smoke"]["passages"]] * 2
+    assert atts[30].accuracy("lstm") == 1.0 and atts[30].accuracy("kn") == 1.0  # disjoint alphabets
+    again = ch11.attribute(cands, "smoke", lengths=(10, 30), previous=atts, changed=[1])
+    for n in (10, 30):
+        np.testing.assert_allclose(again[n].losses["lstm"], atts[n].losses["lstm"])
+        np.testing.assert_array_equal(again[n].losses["kn"], atts[n].losses["kn"])
