@@ -5,7 +5,7 @@ The `cpu` preset was chosen the same way (quality_per_cpu_minute.py). A proxy of
 models over ones that would win in an hour, so the report keeps each candidate's whole curve, and the choice is
 written beside the numbers in benchmarks/README.md and the preset's comment.
 
-    python benchmarks/long_candidates.py warpeace [--budget-s 300] [--candidates cpu 2x512 ...]
+    python benchmarks/long_candidates.py warpeace [--budget-s 300] [--candidates "cpu 1x512" 2x512 ...] [--tag T]
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ CANDIDATES = {
     "2x512": ["--num-layers", "2"],
     "1x1024": ["--hidden-size", "1024", "--lr", "0.003"],
     "2x512 batch 64": ["--num-layers", "2", "--batch-size", "64"],
+    # chapter 11's Transformer (`transformer-cpu`): nanoGPT's CPU configuration at two learning rates, and a wider one
+    "transformer 4x128": ["--cell", "transformer", "--hidden-size", "128", "--num-layers", "4", "--heads", "4",
+                          "--window", "64", "--embedding-dim", "0", "--lr", "0.002", "--warmup-iters", "100"],
+    "transformer 4x128 lr 1e-3": ["--cell", "transformer", "--hidden-size", "128", "--num-layers", "4", "--heads",
+                                  "4", "--window", "64", "--embedding-dim", "0", "--lr", "0.001",
+                                  "--warmup-iters", "100"],
+    "transformer 2x256": ["--cell", "transformer", "--hidden-size", "256", "--num-layers", "2", "--heads", "4",
+                          "--window", "64", "--embedding-dim", "0", "--lr", "0.002", "--warmup-iters", "100"],
 }
 
 
@@ -52,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-s", type=float, default=300.0)
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--tag", default="", help="appended to the output files' name")
     args = parser.parse_args(argv)
     data = ensure(args.dataset)
     runs = {}
@@ -64,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
              "device": device_description("cpu"), "dataset": args.dataset, "budget_s": args.budget_s,
              "runs": runs, "best": min(runs, key=lambda n: runs[n]["best_val_loss"])}
     args.out.mkdir(parents=True, exist_ok=True)
-    name = f"long_candidates_{args.dataset}"
+    name = f"long_candidates_{args.dataset}" + (f"_{args.tag}" if args.tag else "")
     (args.out / f"{name}.json").write_text(json.dumps(stamp, indent=1))
     fig, ax = plt.subplots(figsize=(7, 4))
     for label, r in runs.items():
