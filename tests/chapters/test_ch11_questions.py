@@ -111,7 +111,7 @@ def test_a_short_comparison_run_is_written_and_read_back(tmp_path, monkeypatch):
     assert t.config["train_config"]["val_frac"] == runs["lstm"].config["train_config"]["val_frac"]
     minutes, chars, loss = t.curve()
     assert len(minutes) == len(chars) == len(loss) >= 1 and chars[0] == 0
-    assert "TRANSFORMER 4 layers x 128, 4 heads, context 64" in t.describe()
+    assert "TRANSFORMER 2 layers x 256, 4 heads, context 64" in t.describe()
     assert t.load().model.config.cell == "transformer" and t.samples
 
 

@@ -14,7 +14,7 @@ all seven texts together (the cost of a uniform guess over every character the b
 space in its place (its first vocabulary character if it has no space). The same rule for both kinds of model.
 
 **A Transformer at the LSTM's CPU budget** (readers asked how this relates to today's language models). `compare`
-trains the cpu LSTM (1x512) and the `transformer-cpu` model (nanoGPT's CPU configuration) through the same trainer,
+trains the cpu LSTM (1x512) and the `transformer-cpu` model (2 layers x 256, context 64) through the same trainer,
 data, split, precision and threads for the same wall time, one after the other on one machine, and writes each run
 to `results/compare/<model>/long/<dataset>/` (the results runner's layout, `charlab.blog.run_one`). The chapter only
 reads them: five minutes per run is more than a page may spend. Run it on an idle machine:
