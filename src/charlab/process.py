@@ -56,6 +56,7 @@ class Ranks:
         cuda:$LOCAL_RANK)."""
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank, self.own_group, self.device = 0, False, device
+        self._held: tuple[torch.Tensor, ...] = ()
         if self.world == 1:
             return
         if device.type == "cuda":
@@ -75,6 +76,15 @@ class Ranks:
         if self.own_group:
             dist.destroy_process_group()
 
+    def _hold(self, *tensors: torch.Tensor) -> None:
+        """Keep the latest collective's tensors referenced from Python until the next collective. gloo's worker
+        thread frees a finished collective's work after the caller has returned; if that drops the last reference
+        to a tensor Python made, it needs the GIL, and a process tearing down its process group (the DDP reducer
+        freed at the end of training) joins that thread while holding the GIL: a deadlock, seen under torchrun as
+        a resumed run whose rank hung after training (~ProcessGroupGloo joining a thread in ~AsyncAllgatherWork).
+        Held here, the worker only decrements a count, which needs no GIL."""
+        self._held = tensors
+
     def rows(self, batch: int) -> slice:
         """The rows of a batch of `batch` streams that this rank reads (all of them in one process)."""
         local = batch // self.world
@@ -92,12 +102,17 @@ class Ranks:
         if self.world == 1 or state is None:
             return state
 
+        held: list[torch.Tensor] = []
+
         def one(t: torch.Tensor) -> torch.Tensor:
-            parts = [torch.empty_like(t) for _ in range(self.world)]
-            dist.all_gather(parts, t.contiguous())
+            parts, src = [torch.empty_like(t) for _ in range(self.world)], t.contiguous()
+            dist.all_gather(parts, src)
+            held.extend([*parts, src])
             return torch.cat(parts, dim=1)
 
-        return tuple(one(s) for s in state) if isinstance(state, tuple) else one(state)
+        whole = tuple(one(s) for s in state) if isinstance(state, tuple) else one(state)
+        self._hold(*held)
+        return whole
 
     def mean(self, value: float) -> float:
         """The mean of `value` over the ranks: the loss of the whole batch."""
@@ -105,6 +120,7 @@ class Ranks:
             return value
         t = torch.tensor([value], dtype=torch.float64, device=self.device)
         dist.all_reduce(t)
+        self._hold(t)
         return t.item() / self.world
 
     def from_lead(self, value: float) -> float:
@@ -113,6 +129,7 @@ class Ranks:
             return value
         t = torch.tensor([value], dtype=torch.float64, device=self.device)
         dist.broadcast(t, 0)
+        self._hold(t)
         return t.item()
 
     def agree(self, stop: bool, now: float) -> tuple[bool, float]:
@@ -122,5 +139,6 @@ class Ranks:
             return stop, now
         t = torch.tensor([float(stop), now], dtype=torch.float64, device=self.device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        self._hold(t)
         return t[0].item() > 0, t[1].item()
 
