@@ -5,10 +5,7 @@ from torch; tests/browser does the same on the built book with the chapters' mod
 
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
-import pytest
 import torch
 
 from charlab.model import CharRNN, ModelConfig
@@ -19,7 +16,6 @@ from charlab.widgets import NeuronWidget, TemperatureWidget
 from charlab.widgets.model_data import export_model, rounded_model
 from charlab.widgets.neurons import encode_firing
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 VOCAB = Vocab(tuple("\n abcde{}"))
 
 # A stand-in for anywidget's model: get/set/on/off/save_changes/send over the widget's state.
@@ -41,19 +37,6 @@ def tiny(seed: int = 0, layers: int = 2) -> CharRNN:
     torch.manual_seed(seed)
     return CharRNN(ModelConfig(vocab_size=len(VOCAB.chars), hidden_size=10, num_layers=layers, embedding_dim=4,
                                init_range=0.6)).eval()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.skip("no chromium on PATH")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def render(browser, widget):

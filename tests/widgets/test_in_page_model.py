@@ -6,7 +6,6 @@ book by tests/browser."""
 from __future__ import annotations
 
 import json
-import shutil
 from importlib import resources
 
 import numpy as np
@@ -20,7 +19,6 @@ from charlab.text import Vocab
 from charlab.widgets.model_data import FORMAT, export_model, payload_bytes, rounded_model
 
 LSTM_JS = resources.files("charlab.widgets").joinpath("lstm.js").read_text("utf-8")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 VOCAB = Vocab(tuple("\n ab{}é😀"))  # a character outside the BMP: JavaScript strings are UTF-16
 
 
@@ -32,20 +30,13 @@ def tiny(embedding_dim: int, layers: int, seed: int = 0) -> CharRNN:
 
 
 @pytest.fixture(scope="module")
-def page():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.skip("no chromium on PATH")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_content("<html><body></body></html>")
-        page.add_script_tag(content=LSTM_JS + "\nwindow.CharLSTM = CharLSTM; window.makeSampler = makeSampler;"
-                                              " window.readText = readText;")
-        yield page
-        browser.close()
+def page(browser):
+    page = browser.new_page()
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(content=LSTM_JS + "\nwindow.CharLSTM = CharLSTM; window.makeSampler = makeSampler;"
+                                          " window.readText = readText;")
+    yield page
+    page.close()
 
 
 def js_logits(page, payload: dict, text: str) -> np.ndarray:
