@@ -25,6 +25,7 @@ reads them: five minutes per run is more than a page may spend. Run it on an idl
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import math
 import sys
@@ -41,7 +42,7 @@ from charlab.claims import Verdict
 from charlab.datasets import ensure
 from charlab.errors import CharlabError
 from charlab.evaluate import score_passages
-from charlab.experiments import Corpus, Run, committed_results, committed_run, load_corpus, run_experiment, runs_dir
+from charlab.experiments import Corpus, Run, committed_run, load_corpus, results_dir, run_experiment, runs_dir
 from charlab.presets import for_scale, get_preset
 from charlab.runs import load_metrics
 from charlab.units import bits
@@ -342,7 +343,7 @@ def model_overrides(model: str) -> dict:
 
 
 def compare_root(results: Path | None = None) -> Path:
-    return (results or committed_results("any", "long").parents[1]) / "compare"  # results/compare
+    return (results or results_dir()) / "compare"
 
 
 def compare(datasets: Sequence[str] = COMPARED, budget_s: float = BUDGET_S, results: Path | None = None,
@@ -443,17 +444,15 @@ def comparison_note(pairs: dict[str, dict[str, Compared]]) -> str:
 
 def samples_html(pair: dict[str, Compared], dataset: str, chars: int = 500) -> str:
     """Both models' samples side by side, one row per temperature."""
-    import html as _html
-
     rows = []
     for temp in (1.0, 0.5):
         cols = []
         for model in MODELS:
             text = next((s["text"] for s in pair[model].samples if s["temperature"] == temp), "")
             cols.append(f'<td style="vertical-align:top;width:50%"><b>{model}, temperature {temp}</b>'
-                        f'<pre style="white-space:pre-wrap;font-size:0.8em">{_html.escape(text[:chars])}</pre></td>')
+                        f'<pre style="white-space:pre-wrap;font-size:0.8em">{html.escape(text[:chars])}</pre></td>')
         rows.append("<tr>" + "".join(cols) + "</tr>")
-    return f"<p><b>{_html.escape(dataset)}</b></p><table>" + "".join(rows) + "</table>"
+    return f"<p><b>{html.escape(dataset)}</b></p><table>" + "".join(rows) + "</table>"
 
 
 def comparison_verdict(pairs: dict[str, dict[str, Compared]]) -> Verdict:
